@@ -1,0 +1,99 @@
+"""Stochastic gradient descent, with momentum and L2 weight decay."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from autograd_mini import Tensor
+
+
+class SGD:
+    """w ← w − η·v, where v = μ·v + (∂C/∂w + λ′·w) and ∂C/∂w is ``w.grad``.
+
+    ``.grad`` holds the gradient of the batch's mean cost, so this is the texts' rule
+    w ← w − η·(mean gradient over the mini-batch). ``weight_decay`` λ′ adds the gradient of the
+    L2 term (λ′/2)‖w‖²; Nielsen's chapter 3 writes it λ/(2n)·Σw², i.e. λ′ = λ/n for a training
+    set of n examples, and decays weights but not biases — pass parameter groups for that:
+    ``SGD([{"params": model.weights(), "weight_decay": lam / n}, {"params": model.biases()}],
+    lr=0.5)``. ``momentum`` μ = 0 gives plain SGD.
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float, momentum: float = 0.0,
+                 weight_decay: float = 0.0) -> None:
+        if lr <= 0:
+            raise ValueError(f"SGD: learning rate must be positive, got {lr}")
+        if not 0 <= momentum < 1:
+            raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum}")
+        if weight_decay < 0:
+            raise ValueError(f"SGD: weight_decay must be non-negative, got {weight_decay}")
+        params = list(params)
+        if not params:
+            raise ValueError("SGD: got an empty parameter list")
+        groups = params if isinstance(params[0], dict) else [{"params": params}]
+        self.defaults = {"lr": lr, "momentum": momentum, "weight_decay": weight_decay}
+        self.param_groups = [{**self.defaults, **g, "params": list(g["params"])} for g in groups]
+        for g in self.param_groups:
+            for p in g["params"]:
+                if not isinstance(p, Tensor) or not p.requires_grad:
+                    raise TypeError("SGD: every parameter must be a Tensor with requires_grad")
+        self._velocity: dict[int, np.ndarray] = {}
+        self._scratch: dict[int, np.ndarray] = {}
+
+    @property
+    def params(self) -> list[Tensor]:
+        return [p for g in self.param_groups for p in g["params"]]
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for p in self.params:
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad.data.fill(0)
+
+    def step(self) -> None:
+        """One update of every parameter that has a gradient (in place, no new arrays)."""
+        for group in self.param_groups:
+            lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                key = id(p)
+                step = self._scratch.get(key)
+                if step is None or step.shape != p.shape:
+                    step = self._scratch[key] = np.empty_like(p.data)
+                g = p.grad.data
+                if wd:
+                    np.multiply(p.data, wd, out=step)
+                    step += g
+                    g = step
+                if mu:
+                    v = self._velocity.get(key)
+                    if v is None:
+                        v = self._velocity[key] = np.array(g, copy=True)
+                    else:
+                        v *= mu
+                        v += g
+                    g = v
+                np.multiply(g, lr, out=step)
+                p.data -= step
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """The momentum buffers, keyed by parameter position (for checkpoints)."""
+        return {f"velocity.{i}": self._velocity[id(p)].copy()
+                for i, p in enumerate(self.params) if id(p) in self._velocity}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        params = self.params
+        self._velocity = {}
+        for key, value in state.items():
+            prefix, _, index = key.partition(".")
+            if prefix != "velocity" or not index.isdigit() or int(index) >= len(params):
+                raise KeyError(f"SGD.load_state_dict: unexpected key {key!r}")
+            i = int(index)
+            if np.shape(value) != params[i].shape:
+                raise ValueError(f"SGD.load_state_dict: {key} has shape {np.shape(value)}, the "
+                                 f"parameter has {params[i].shape}")
+            self._velocity[id(params[i])] = np.array(value, dtype=params[i].dtype)
