@@ -12,6 +12,8 @@ from .autodiff import (
     no_grad,
     set_grad_enabled,
 )
+from . import functional
+from .functional import hessian, jacobian, jvp, vjp
 from .gradcheck import GradcheckError, gradcheck
 from .ops import (
     absolute,
@@ -34,7 +36,7 @@ from .ops import (
 )
 
 __all__ = [
-    "GradcheckError", "Tensor", "absolute", "affine", "bce_with_logits", "concatenate",
+    "GradcheckError", "Tensor", "absolute", "functional", "hessian", "jacobian", "jvp", "vjp", "affine", "bce_with_logits", "concatenate",
     "count_ops", "enable_grad", "exp", "grad", "gradcheck", "is_grad_enabled", "log",
     "log_softmax", "logsumexp", "matmul", "no_grad", "quadratic_cost", "relu",
     "set_grad_enabled", "sigmoid", "softmax", "softmax_cross_entropy", "sqrt", "stack", "tanh",

@@ -195,15 +195,23 @@ def defjvp_argnum(prim: Primitive, rule: Callable) -> None:
 
 
 class Node:
-    """How a non-leaf Tensor was made: its primitive and the arguments it was called with."""
+    """How a non-leaf Tensor was made.
 
-    __slots__ = ("prim", "args", "kwargs", "freed")
+    ``prim`` and ``args`` (Tensors and constants, in call order) describe the operation and let
+    the graph be walked and drawn; ``parents`` lists the ``(argnum, tensor)`` pairs that gradients
+    flow to; ``saved`` holds the argument values the reverse rules read, released by backward
+    unless the graph is retained.
+    """
 
-    def __init__(self, prim: Primitive, args: tuple, kwargs: dict) -> None:
+    __slots__ = ("prim", "args", "kwargs", "parents", "saved")
+
+    def __init__(self, prim: Primitive, args: tuple, kwargs: dict, parents: list,
+                 saved: list) -> None:
         self.prim = prim
         self.args = args
         self.kwargs = kwargs
-        self.freed = False
+        self.parents = parents
+        self.saved = saved
 
 
 def _explain(prim: Primitive, args: tuple, kwargs: dict, err: Exception) -> Exception:
@@ -241,11 +249,10 @@ def _record(prim: Primitive, args: tuple, kwargs: dict) -> Tensor:
     out._node = None
     out.requires_grad = False
     if _grad_enabled and prim.differentiable:
-        for a in args:
-            if isinstance(a, Tensor) and a.requires_grad:
-                out.requires_grad = True
-                out._node = Node(prim, args, kwargs)
-                break
+        parents = [(i, a) for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
+        if parents:
+            out.requires_grad = True
+            out._node = Node(prim, args, kwargs, parents, raw)
     if _counter is not None:
         _counter.forward += 1
     if _tangents_active and prim.differentiable:
@@ -295,24 +302,24 @@ def toposort(roots: Iterable[Tensor]) -> list[Tensor]:
     """Every tensor that requires grad and that ``roots`` depend on, each after its inputs.
 
     An iterative depth-first search: ``(t, False)`` on the stack means "visit t", ``(t, True)``
-    means "all of t's inputs are placed; place t".
+    means "all of t's inputs are placed; place t". Leaves are placed as soon as they are seen.
     """
     order: list[Tensor] = []
-    seen: set[int] = set()
+    seen: set[Tensor] = set()
     stack = [(r, False) for r in roots]
     while stack:
-        t, inputs_done = stack.pop()
-        if inputs_done:
+        t, inputs_placed = stack.pop()
+        if inputs_placed:
             order.append(t)
-            continue
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        stack.append((t, True))
-        node = t._node
-        if node is not None:
-            for a in node.args:
-                if isinstance(a, Tensor) and a.requires_grad and id(a) not in seen:
+        elif t not in seen:
+            seen.add(t)
+            node = t._node
+            if node is None:
+                order.append(t)
+                continue
+            stack.append((t, True))
+            for _, a in node.parents:
+                if a not in seen:
                     stack.append((a, False))
     return order
 
@@ -333,10 +340,8 @@ def _sweep(
     The pending gradient of each tensor is kept as ``(value, fresh)``; ``fresh`` means the array
     was made by this sweep and no one else holds it, so it can become a ``.grad`` without a copy.
     """
-    from . import ops
-
-    want = None if targets is None else {id(t) for t in targets}
-    found: dict[int, Any] = {}
+    want = None if targets is None else set(targets)
+    found: dict[Tensor, Any] = {}
     pending: dict[Tensor, tuple[Any, bool]] = {}
     for r, g in zip(roots, root_grads):
         prev = pending.get(r)
@@ -346,32 +351,26 @@ def _sweep(
         if entry is None:
             continue
         g, fresh = entry
-        if want is None:
-            if t._node is None or t._retains_grad:
-                _accumulate_grad(t, g, fresh, create_graph)
-        elif id(t) in want:
-            found[id(t)] = g
         node = t._node
+        if want is None:
+            if node is None or t._retains_grad:
+                _accumulate_grad(t, g, fresh, create_graph)
+        elif t in want:
+            found[t] = g
         if node is None:
             continue
-        if node.freed:
+        if node.saved is None:
             raise RuntimeError(
                 f"backward through the graph a second time: the saved values of '{node.prim.name}'"
                 " were freed by the first backward(). Pass retain_graph=True to the first "
                 "backward() (or grad()) if you need to go through the graph again."
             )
         prim, kwargs = node.prim, node.kwargs
-        if create_graph:
-            args, ans = node.args, t
-        else:
-            args = [a.data if isinstance(a, Tensor) else a for a in node.args]
-            ans = t.data
-        for i, a in enumerate(node.args):
-            if not (isinstance(a, Tensor) and a.requires_grad):
-                continue
+        args, ans = (node.args, t) if create_graph else (node.saved, t.data)
+        for i, a in node.parents:
             gi = (prim.vjps.get(i) or prim.vjp(i))(g, ans, *args, **kwargs)
             if gi.shape != a.data.shape:
-                gi = ops.sum_to(gi, a.data.shape)
+                gi = _ops.sum_to(gi, a.data.shape)
             if _counter is not None:
                 _counter.adjoint += 1
             prev = pending.get(a)
@@ -381,7 +380,7 @@ def _sweep(
             else:
                 pending[a] = (prev[0] + gi, True)
         if not retain_graph:
-            node.freed = True
+            node.saved = None
     return found
 
 
@@ -428,7 +427,7 @@ def _root_grad(t: Tensor, g: Any, what: str, create_graph: bool) -> Any:
                 f"pass an array of shape {t.shape} holding the gradient of the final scalar with "
                 "respect to this output (ones for a plain sum)."
             )
-        g = np.ones_like(t.data)
+        g = np.ones(t.data.shape, dtype=t.data.dtype)
     elif isinstance(g, Tensor) and create_graph:
         if g.shape != t.shape:
             _as_grad_array(g, t, what)
@@ -495,7 +494,7 @@ def grad(
         found = _sweep(outputs, gs, retain_graph, create_graph, targets=inputs)
     result: list[Tensor | None] = []
     for x in inputs:
-        g = found.get(id(x))
+        g = found.get(x)
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
@@ -519,7 +518,7 @@ def local_derivatives(t: Tensor) -> tuple[np.ndarray | None, ...]:
     node = t._node
     if node is None:
         return ()
-    raw = [a.data if isinstance(a, Tensor) else a for a in node.args]
+    raw = [a.data if isinstance(a, Tensor) else a for a in node.args]  # saved may be freed
     out = []
     for i, a in enumerate(node.args):
         if not isinstance(a, Tensor):
@@ -530,3 +529,7 @@ def local_derivatives(t: Tensor) -> tuple[np.ndarray | None, ...]:
         g = node.prim.vjp(i)(np.ones_like(t.data), t.data, *raw, **node.kwargs)
         out.append(np.asarray(g).reshape(()))
     return tuple(out)
+
+
+# Last: ops defines its primitives with this module's functions (the sweep uses ops.sum_to).
+from . import ops as _ops  # noqa: E402

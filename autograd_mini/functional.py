@@ -96,7 +96,7 @@ def _tangent_arrays(tangents: Any, xs: list[np.ndarray], is_tuple: bool) -> list
         ts = [_as_array(tangents, "jvp: tangent")]
         labels = [""]
     out = []
-    for t, x, label in zip(ts, xs, labels):
+    for t, x, label in zip(ts, xs, labels, strict=True):
         if t.shape != x.shape:
             raise ValueError(
                 f"jvp: tangent{label} has shape {t.shape} but primal{label} has shape {x.shape}; "
@@ -138,7 +138,7 @@ def _jvp(
     """One forward-mode sweep: ``(f(x), J·t)`` as arrays. A tangent None means "no tangent"
     (the same as zeros, but nothing is pushed for that input)."""
     inputs = []
-    for x, t in zip(xs, ts):
+    for x, t in zip(xs, ts, strict=True):
         leaf = Tensor._wrap(x)
         leaf.tangent = t
         inputs.append(leaf)
@@ -201,7 +201,7 @@ def vjp(f: Callable, primals: Primals) -> tuple[Tensor, Callable[[Any], Tensor |
         grads = grad(out, inputs, grad_outputs=u.astype(out.dtype, copy=False),
                      retain_graph=True, allow_unused=True)
         return _pack([Tensor._wrap(np.zeros_like(x)) if g is None else g
-                      for g, x in zip(grads, xs)], is_tuple)
+                      for g, x in zip(grads, xs, strict=True)], is_tuple)
 
     return Tensor._wrap(out.data), vjp_fn
 
@@ -228,7 +228,8 @@ def jacobian(
         out_shape = value.shape
         jacs = [np.zeros((value.size, x.size), dtype=np.result_type(x, value.data)) for x in xs]
         for k in range(value.size):  # one reverse sweep per output element
-            for J, row in zip(jacs, vjp_fn(_unit(out_shape, k, value.dtype))):
+            rows = vjp_fn(_unit(out_shape, k, value.dtype))
+            for J, row in zip(jacs, rows, strict=True):
                 J[k] = row.data.ravel()
     elif mode == "forward":
         jacs, out_shape = [], None
@@ -245,11 +246,12 @@ def jacobian(
         if out_shape is None:  # every primal is empty: evaluate f once for the output shape
             out_shape = _jvp(f, xs, [None] * len(xs), "jacobian")[0].shape
         size = int(np.prod(out_shape))
-        jacs = [np.zeros((size, 0), dtype=x.dtype) if J is None else J for J, x in zip(jacs, xs)]
+        jacs = [np.zeros((size, 0), dtype=x.dtype) if J is None else J
+                for J, x in zip(jacs, xs, strict=True)]
     else:
         raise ValueError(f"jacobian: mode must be 'reverse' or 'forward', not {mode!r}")
-    return _pack([Tensor._wrap(J.reshape(out_shape + x.shape)) for J, x in zip(jacs, xs)],
-                 is_tuple)
+    return _pack([Tensor._wrap(J.reshape(out_shape + x.shape))
+                  for J, x in zip(jacs, xs, strict=True)], is_tuple)
 
 
 # --------------------------------------------------------------------------------------------

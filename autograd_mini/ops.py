@@ -73,14 +73,14 @@ defjvp(absolute, lambda t, ans, x: t * sign(x))
 
 @primitive("sigmoid")
 def sigmoid(x):
-    """σ(x) = 1 / (1 + e⁻ˣ), computed from e^-|x| ≤ 1 so that it never overflows."""
-    e = np.abs(x)
-    np.negative(e, out=e)
-    np.exp(e, out=e)
-    num = np.where(x >= 0, 1.0, e)
+    """σ(x) = 1 / (1 + e⁻ˣ). Where e⁻ˣ overflows to inf the result is exactly 0, its true
+    limit, so the overflow is expected and not reported."""
+    x = np.asarray(x)
+    e = np.negative(x, out=np.empty(x.shape, x.dtype if x.dtype.kind == "f" else np.float64))
+    with np.errstate(over="ignore"):
+        np.exp(e, out=e)
     e += 1.0
-    num /= e
-    return num
+    return np.reciprocal(e, out=e)
 
 
 defvjp(sigmoid, lambda g, ans, x: g * ans * (1 - ans))  # σ′(x) = σ(x)(1 − σ(x))
@@ -133,8 +133,10 @@ defjvp(transpose, lambda t, ans, x, axes=None: transpose(t, axes=axes))
 
 @primitive("broadcast_to")
 def broadcast_to(x, shape):
-    """x repeated along new or length-1 axes to ``shape`` (numpy broadcasting)."""
-    return np.broadcast_to(x, shape)
+    """x repeated along new or length-1 axes to ``shape`` (numpy broadcasting), as a new array."""
+    out = np.empty(shape, dtype=np.result_type(x))
+    out[...] = x
+    return out
 
 
 @primitive("sum_to")
@@ -388,7 +390,9 @@ def affine(x, w, b):
 def _affine_vjp_w(g, ans, x, w, b):
     if x.ndim == 1:
         return _col(g) * x  # δ xᵀ
-    return matmul(_mT(reshape(g, shape=(-1, g.shape[-1]))), reshape(x, shape=(-1, x.shape[-1])))
+    if x.ndim > 2:  # a stack of batches: one batch of rows
+        g, x = reshape(g, shape=(-1, g.shape[-1])), reshape(x, shape=(-1, x.shape[-1]))
+    return g.T @ x  # Σₙ δₙ xₙᵀ
 
 
 defvjp(affine, lambda g, ans, x, w, b: matmul(g, w), _affine_vjp_w, lambda g, ans, x, w, b: g)
@@ -439,3 +443,4 @@ defvjp(softmax_cross_entropy,
 defjvp(softmax_cross_entropy,
        lambda t, ans, z, y: sum(t * (softmax(z) * sum(y, axis=-1, keepdims=True) - y)) / _batch(z),
        lambda t, ans, z, y: -sum(t * log_softmax(z)) / _batch(z))
+

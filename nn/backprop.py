@@ -115,6 +115,7 @@ class Gradients(NamedTuple):
     activations:
         ``activations[l] = A^l`` for ``l = 0..L`` (``activations[0]`` is the input ``X``),
         shape ``(N, n_l)``. For ``cost="softmax"`` the last entry holds the probabilities.
+        For an ``"identity"`` layer ``activations[l]`` is the same array as ``zs[l-1]``.
     cost:
         The mean cost ``J`` over the batch, as a Python float.
 
@@ -289,8 +290,7 @@ def _check_network(
             names = list(activations)
         except TypeError:
             raise ValueError(
-                "activations must be a name or a list of names, "
-                f"got {type(activations).__name__}"
+                f"activations must be a name or a list of names, got {type(activations).__name__}"
             ) from None
         if len(names) != n_layers:
             raise ValueError(
@@ -488,8 +488,9 @@ def _example_columns(
     x: np.ndarray,
     y: np.ndarray,
     cost: str,
-) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray], list[np.ndarray],
-           list[np.ndarray]]:
+) -> tuple[
+    list[np.ndarray], list[np.ndarray], list[np.ndarray], list[np.ndarray], list[np.ndarray]
+]:
     """Textbook backprop for one example; ``x`` (n_0, 1) and ``y`` (n_L, 1) are columns."""
     # forward: z^l = W^l a^{l-1} + b^l, a^l = sigma(z^l)
     a = x

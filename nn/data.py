@@ -448,12 +448,14 @@ def load_mnist(
         directory = Path(data_dir).expanduser()
         files, missing = _find_files(directory)
         if missing:
-            state = "does not exist" if not directory.is_dir() else "is missing"
-            names = ", ".join(f"{stem}.gz" for stem in missing)
+            needed = ", ".join(f"{stem}.gz" for stem in IDX_FILES)
+            if directory.is_dir():
+                problem = f"is missing: {', '.join(f'{stem}.gz' for stem in missing)}"
+            else:
+                problem = "is not a directory" if directory.exists() else "does not exist"
             raise FileNotFoundError(
-                f"load_mnist: data_dir {directory} {state}: {names} "
-                f"(the uncompressed names without .gz also work); needed: "
-                f"{', '.join(f'{stem}.gz' for stem in IDX_FILES)}"
+                f"load_mnist: data_dir {directory} {problem}; it must contain {needed} "
+                "(the uncompressed names without .gz also work)"
             )
         return load(files)
 
@@ -533,7 +535,7 @@ class _Progress:
     def __init__(self, label: str, total: int | None, enabled: bool) -> None:
         self.label, self.total, self.enabled = label, total, enabled
         self.start = self.last = time.monotonic()
-        self.shown = False
+        self.width = 0  # length of the previous line, to blank it out when overwriting
 
     def update(self, done: int, force: bool = False) -> None:
         if not self.enabled:
@@ -550,9 +552,9 @@ class _Progress:
             )
         else:
             text = f"{self.label}: {done / 1e6:.1f} MB {rate:.1f} MB/s"
-        sys.stderr.write(f"\r{text}\x1b[K")
+        sys.stderr.write(f"\r{text.ljust(self.width)}")
         sys.stderr.flush()
-        self.shown = True
+        self.width = len(text)
 
     def close(self, done: int) -> None:
         if self.enabled:
@@ -731,6 +733,7 @@ class BatchIterator:
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """One epoch of ``(xb, yb)`` batches (resuming a loaded state's epoch if any)."""
         n, bs = len(self.x), self.batch_size
         start, self._skip = self._skip, 0
         self._epoch_start = self.rng.bit_generator.state
@@ -765,7 +768,8 @@ class BatchIterator:
         """
         if isinstance(state, str):
             state = json.loads(state)
-        assert isinstance(state, Mapping)
+        if not isinstance(state, Mapping):
+            raise TypeError(f"BatchIterator.load_state_dict: expected a dict, got {type(state)}")
         for field in ("num_examples", "batch_size", "shuffle", "drop_last"):
             mine = len(self.x) if field == "num_examples" else getattr(self, field)
             if state[field] != mine:

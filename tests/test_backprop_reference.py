@@ -62,8 +62,9 @@ def assert_rel_close(actual, expected, rtol, what=""):
     expected = np.asarray(expected)
     assert actual.shape == expected.shape, (what, actual.shape, expected.shape)
     scale = float(np.max(np.abs(expected))) if expected.size else 0.0
-    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=rtol * max(scale, 1e-300),
-                               err_msg=what)
+    np.testing.assert_allclose(
+        actual, expected, rtol=rtol, atol=rtol * max(scale, 1e-300), err_msg=what
+    )
 
 
 def ref_softmax(z):
@@ -131,8 +132,11 @@ def test_loop_matches_batched_mixed_activations():
         Y = make_targets(rng, cost, 13, 4)
         g_loop = bp.backprop_loop(weights, acts, X, Y, cost)
         g_bat = bp.backprop_batched(weights, acts, X, Y, cost)
-        for a, b in zip(g_loop.weights + g_loop.biases + g_loop.deltas,
-                        g_bat.weights + g_bat.biases + g_bat.deltas, strict=True):
+        for a, b in zip(
+            g_loop.weights + g_loop.biases + g_loop.deltas,
+            g_bat.weights + g_bat.biases + g_bat.deltas,
+            strict=True,
+        ):
             assert_rel_close(a, b, 1e-12, cost)
 
 
@@ -225,10 +229,16 @@ def test_against_torch(cost, hidden):
     Y = make_targets(rng, cost, n, sizes[-1])
     g = bp.backprop_batched(weights, acts, X, Y, cost)
 
-    fns = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
-           "identity": lambda t: t}
-    params = [(torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True))
-              for W, b in weights]
+    fns = {
+        "sigmoid": torch.sigmoid,
+        "tanh": torch.tanh,
+        "relu": torch.relu,
+        "identity": lambda t: t,
+    }
+    params = [
+        (torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True))
+        for W, b in weights
+    ]
     a = torch.tensor(X)
     zs = []
     for (W, b), name in zip(params, acts, strict=True):
@@ -262,8 +272,10 @@ def test_sigmoid_cross_entropy_output_delta_is_exactly_a_minus_y():
     X = rng.standard_normal((8, 4))
     Y = rng.uniform(0, 1, (8, 3))
     acts = ["relu", "sigmoid"]
-    for g in (bp.backprop_batched(weights, acts, X, Y, "cross-entropy"),
-              bp.backprop_loop(weights, acts, X, Y, "cross-entropy")):
+    for g in (
+        bp.backprop_batched(weights, acts, X, Y, "cross-entropy"),
+        bp.backprop_loop(weights, acts, X, Y, "cross-entropy"),
+    ):
         np.testing.assert_array_equal(g.deltas[-1], g.activations[-1] - Y)
         np.testing.assert_array_equal(g.activations[-1], bp.sigmoid(g.zs[-1]))
     _, _, deltas = bp.backprop_example(weights, acts, X[0], Y[0], "cross-entropy")
@@ -287,6 +299,9 @@ def test_softmax_output_delta(last):
     for a, b in zip(g.weights + g.biases, gl.weights + gl.biases, strict=True):
         np.testing.assert_array_equal(a, b)
     assert gl.cost == g.cost
+    gloop = bp.backprop_loop(weights, ["tanh", last], X, labels, "softmax")
+    for a, b in zip(gloop.weights + gloop.biases, g.weights + g.biases, strict=True):
+        assert_rel_close(a, b, 1e-12)
 
 
 def test_single_layer_quadratic_identity_closed_form():
@@ -320,8 +335,9 @@ def test_binary_targets_as_vector_for_single_output():
     weights = make_net(rng, [3, 5, 1])
     X, y = rng.standard_normal((8, 3)), rng.integers(0, 2, 8)
     g_vec = bp.backprop_batched(weights, ["relu", "sigmoid"], X, y, "cross-entropy")
-    g_col = bp.backprop_batched(weights, ["relu", "sigmoid"], X, y[:, None].astype(float),
-                                "cross-entropy")
+    g_col = bp.backprop_batched(
+        weights, ["relu", "sigmoid"], X, y[:, None].astype(float), "cross-entropy"
+    )
     for a, b in zip(g_vec.weights, g_col.weights, strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -370,16 +386,19 @@ def test_float32_in_float32_out(cost, hidden):
     acts = layer_acts(hidden, cost, 2)
     X = rng.standard_normal((5, 4)).astype(np.float32)
     Y64 = make_targets(rng, cost, 5, 3)  # float64 targets must not promote the result
-    for g in (bp.backprop_batched(weights, acts, X, Y64, cost),
-              bp.backprop_loop(weights, acts, X, Y64, cost)):
+    for g in (
+        bp.backprop_batched(weights, acts, X, Y64, cost),
+        bp.backprop_loop(weights, acts, X, Y64, cost),
+    ):
         for arr in g.weights + g.biases + g.deltas + g.zs + g.activations:
             assert arr.dtype == np.float32
         assert isinstance(g.cost, float) and np.isfinite(g.cost)
     gW, gb, deltas = bp.backprop_example(weights, acts, X[0], Y64[0], cost)
     assert all(a.dtype == np.float32 for a in gW + gb + deltas)
     # float32 result is the float64 one up to float32 rounding
-    g64 = bp.backprop_batched([(W.astype(float), b.astype(float)) for W, b in weights],
-                              acts, X.astype(float), Y64, cost)
+    g64 = bp.backprop_batched(
+        [(W.astype(float), b.astype(float)) for W, b in weights], acts, X.astype(float), Y64, cost
+    )
     g32 = bp.backprop_batched(weights, acts, X, Y64, cost)
     for a, b in zip(g32.weights, g64.weights, strict=True):
         assert_rel_close(a, b, 1e-4)
@@ -389,12 +408,12 @@ def test_float64_stays_float64_and_integer_labels_keep_dtype():
     rng = np.random.default_rng(14)
     weights = make_net(rng, [4, 8, 3], dtype=np.float32)
     X = rng.standard_normal((5, 4)).astype(np.float32)
-    g = bp.backprop_batched(weights, ["tanh", "identity"], X, np.array([0, 2, 1, 1, 0]),
-                            "softmax")
+    g = bp.backprop_batched(weights, ["tanh", "identity"], X, np.array([0, 2, 1, 1, 0]), "softmax")
     assert all(a.dtype == np.float32 for a in g.weights + g.deltas)
     w64 = make_net(rng, [4, 3])
-    g = bp.backprop_batched(w64, "sigmoid", rng.standard_normal((5, 4)),
-                            np.array([0, 2, 1, 1, 0]), "cross-entropy")
+    g = bp.backprop_batched(
+        w64, "sigmoid", rng.standard_normal((5, 4)), np.array([0, 2, 1, 1, 0]), "cross-entropy"
+    )
     assert all(a.dtype == np.float64 for a in g.weights + g.deltas)
 
 
@@ -407,8 +426,10 @@ def test_sgd_step_with_weight_decay_matches_formula():
     X, Y = rng.standard_normal((10, 4)), rng.standard_normal((10, 2))
     g = bp.backprop_batched(weights, "tanh", X, Y, "quadratic")
     lr, lam, n_train = 0.3, 5.0, 1000
-    expected = [(W - lr * (gW + (lam / n_train) * W), b - lr * gb)
-                for (W, b), gW, gb in zip(weights, g.weights, g.biases, strict=True)]
+    expected = [
+        (W - lr * (gW + (lam / n_train) * W), b - lr * gb)
+        for (W, b), gW, gb in zip(weights, g.weights, g.biases, strict=True)
+    ]
     ids = [(id(W), id(b)) for W, b in weights]
     bp.sgd_step(weights, g, lr, weight_decay=lam, n_train=n_train)
     assert [(id(W), id(b)) for W, b in weights] == ids  # updated in place
@@ -431,8 +452,9 @@ def test_sgd_step_reduces_cost():
     X, Y = rng.standard_normal((20, 3)), np.eye(2)[rng.integers(0, 2, 20)]
     before = bp.cost_value(weights, ["tanh", "identity"], X, Y, "softmax")
     for _ in range(5):
-        bp.sgd_step(weights, bp.backprop_batched(weights, ["tanh", "identity"], X, Y, "softmax"),
-                    0.1)
+        bp.sgd_step(
+            weights, bp.backprop_batched(weights, ["tanh", "identity"], X, Y, "softmax"), 0.1
+        )
     assert bp.cost_value(weights, ["tanh", "identity"], X, Y, "softmax") < before
 
 
@@ -451,54 +473,92 @@ def _bad_input_cases():
         (lambda: bb(net, ["tanh"], X, Y, "quadratic"), r"activations has 1 names.*2 layers"),
         (lambda: bb(net, ["tanh"] * 3, X, Y, "quadratic"), r"activations has 3 names.*2 layers"),
         # consecutive layers do not chain
-        (lambda: bb([(W1, b1), (rng.standard_normal((3, 7)), b2)], "tanh", X, Y, "quadratic"),
-         r"layer 2: W has shape \(3, 7\).*layer 1 has 5 outputs.*expected shape \(3, 5\)"),
-        (lambda: bb([(W1, np.zeros(4)), (W2, b2)], "tanh", X, Y, "quadratic"),
-         r"layer 1: bias has shape \(4,\), expected \(5,\)"),
-        (lambda: bb([(W1, b1[:, None]), (W2, b2)], "tanh", X, Y, "quadratic"),
-         r"layer 1: bias has shape \(5, 1\)"),
+        (
+            lambda: bb([(W1, b1), (rng.standard_normal((3, 7)), b2)], "tanh", X, Y, "quadratic"),
+            r"layer 2: W has shape \(3, 7\).*layer 1 has 5 outputs.*expected shape \(3, 5\)",
+        ),
+        (
+            lambda: bb([(W1, np.zeros(4)), (W2, b2)], "tanh", X, Y, "quadratic"),
+            r"layer 1: bias has shape \(4,\), expected \(5,\)",
+        ),
+        (
+            lambda: bb([(W1, b1[:, None]), (W2, b2)], "tanh", X, Y, "quadratic"),
+            r"layer 1: bias has shape \(5, 1\)",
+        ),
         (lambda: bb([(W1.ravel(), b1)], "tanh", X, Y, "quadratic"), r"layer 1: W must be 2-D"),
         (lambda: bb([], "tanh", X, Y, "quadratic"), r"weights is empty"),
         # input width and batch sizes
-        (lambda: bb(net, "tanh", X[:, :3], Y, "quadratic"),
-         r"X has shape \(6, 3\).*expects 4 inputs"),
+        (
+            lambda: bb(net, "tanh", X[:, :3], Y, "quadratic"),
+            r"X has shape \(6, 3\).*expects 4 inputs",
+        ),
         (lambda: bb(net, "tanh", X[0], Y, "quadratic"), r"X has shape \(4,\)"),
         (lambda: bb(net, "tanh", X, Y[:5], "quadratic"), r"X has 6 rows but Y has 5 rows"),
-        (lambda: bb(net, ["tanh", "identity"], X, np.zeros(5, int), "softmax"),
-         r"X has 6 rows but Y has 5 entries"),
-        (lambda: bp.backprop_loop(net, "tanh", X, Y[:4], "quadratic"),
-         r"X has 6 rows but Y has 4 rows"),
+        (
+            lambda: bb(net, ["tanh", "identity"], X, np.zeros(5, int), "softmax"),
+            r"X has 6 rows but Y has 5 entries",
+        ),
+        (
+            lambda: bp.backprop_loop(net, "tanh", X, Y[:4], "quadratic"),
+            r"X has 6 rows but Y has 4 rows",
+        ),
         # y of the wrong width / form
-        (lambda: bb(net, "tanh", X, Y[:, :2], "quadratic"),
-         r"Y has shape \(6, 2\) but the network has 3 outputs; expected \(6, 3\)"),
+        (
+            lambda: bb(net, "tanh", X, Y[:, :2], "quadratic"),
+            r"Y has shape \(6, 2\) but the network has 3 outputs; expected \(6, 3\)",
+        ),
         (lambda: bb(net, "tanh", X, np.zeros(6), "quadratic"), r"Y has shape \(6,\)"),
-        (lambda: bb(net, ["tanh", "identity"], X, np.array([0, 1, 2, 3, 0, 1]), "softmax"),
-         r"labels in Y must lie in \[0, 3\)"),
-        (lambda: bp.backprop_example(net, "tanh", X[0], Y[0, :2], "quadratic"),
-         r"y has shape \(2,\); expected \(3,\) or a column \(3, 1\)"),
-        (lambda: bp.backprop_example(net, "tanh", X[0, :3], Y[0], "quadratic"),
-         r"x has shape \(3,\); expected \(4,\)"),
-        (lambda: bp.backprop_example(net, "tanh", X[0], 1.5, "quadratic"),
-         r"y is the scalar 1.5 but the network has 3 outputs"),
+        (
+            lambda: bb(net, ["tanh", "identity"], X, np.array([0, 1, 2, 3, 0, 1]), "softmax"),
+            r"labels in Y must lie in \[0, 3\)",
+        ),
+        (
+            lambda: bp.backprop_example(net, "tanh", X[0], Y[0, :2], "quadratic"),
+            r"y has shape \(2,\); expected \(3,\) or a column \(3, 1\)",
+        ),
+        (
+            lambda: bp.backprop_example(net, "tanh", X[0, :3], Y[0], "quadratic"),
+            r"x has shape \(3,\); expected \(4,\)",
+        ),
+        (
+            lambda: bp.backprop_example(net, "tanh", X[0], 1.5, "quadratic"),
+            r"y is the scalar 1.5 but the network has 3 outputs",
+        ),
         # unknown names and unsupported cost/activation pairs
         (lambda: bb(net, "tanh", X, Y, "hinge"), r"unknown cost 'hinge'"),
-        (lambda: bb(net, ["tanh", "swish"], X, Y, "quadratic"),
-         r"unknown activation 'swish' for layer 2"),
+        (
+            lambda: bb(net, ["tanh", "swish"], X, Y, "quadratic"),
+            r"unknown activation 'swish' for layer 2",
+        ),
         (lambda: bp.forward(net, "gelu", X), r"unknown activation 'gelu' for layer 1"),
-        (lambda: bb(net, ["tanh", "relu"], X, Y, "softmax"),
-         r"last activation must be 'identity' or 'softmax', got 'relu'"),
-        (lambda: bb(net, ["tanh", "tanh"], X, Y, "cross-entropy"),
-         r"'cross-entropy' needs a 'sigmoid' output activation.*got 'tanh'"),
-        (lambda: bb(net, ["softmax", "identity"], X, Y, "softmax"),
-         r"'softmax' is only allowed for the last layer"),
-        (lambda: bb(net, ["tanh", "softmax"], X, Y, "quadratic"),
-         r"'softmax' output is only supported with cost='softmax'"),
+        (
+            lambda: bb(net, ["tanh", "relu"], X, Y, "softmax"),
+            r"last activation must be 'identity' or 'softmax', got 'relu'",
+        ),
+        (
+            lambda: bb(net, ["tanh", "tanh"], X, Y, "cross-entropy"),
+            r"'cross-entropy' needs a 'sigmoid' output activation.*got 'tanh'",
+        ),
+        (
+            lambda: bb(net, ["softmax", "identity"], X, Y, "softmax"),
+            r"'softmax' is only allowed for the last layer",
+        ),
+        (
+            lambda: bb(net, ["tanh", "softmax"], X, Y, "quadratic"),
+            r"'softmax' output is only supported with cost='softmax'",
+        ),
         (lambda: bp.cost_value(net, "tanh", X, Y, "mse"), r"unknown cost 'mse'"),
         # sgd_step
-        (lambda: bp.sgd_step(copy_net(net), bb(net, "tanh", X, Y, "quadratic"), 0.1,
-                             weight_decay=1.0), r"weight_decay needs n_train"),
-        (lambda: bp.sgd_step(copy_net(net)[:1], bb(net, "tanh", X, Y, "quadratic"), 0.1),
-         r"grads has 2 weight and 2 bias gradients but weights has 1 layers"),
+        (
+            lambda: bp.sgd_step(
+                copy_net(net), bb(net, "tanh", X, Y, "quadratic"), 0.1, weight_decay=1.0
+            ),
+            r"weight_decay needs n_train",
+        ),
+        (
+            lambda: bp.sgd_step(copy_net(net)[:1], bb(net, "tanh", X, Y, "quadratic"), 0.1),
+            r"grads has 2 weight and 2 bias gradients but weights has 1 layers",
+        ),
     ]
 
 

@@ -173,6 +173,13 @@ def test_write_idx_is_atomic_and_rejects_unsupported_input(tmp_path):
         write_idx(tmp_path / "bad", np.uint8(3))
     assert os.listdir(tmp_path) == ["x.gz"]
 
+    # Failing at the final rename (the target is a directory) removes the temp file.
+    (tmp_path / "sub.gz").mkdir()
+    with pytest.raises(OSError):
+        write_idx(tmp_path / "sub.gz", np.zeros(3, np.uint8))
+    assert sorted(os.listdir(tmp_path)) == ["sub.gz", "x.gz"]
+    assert os.listdir(tmp_path / "sub.gz") == []
+
 
 GOOD_HEADER = bytes([0, 0, 8, 3]) + struct.pack(">3I", 4, 28, 28)
 
@@ -432,12 +439,20 @@ def test_env_var_directory_directly_or_per_dataset(tmp_path, monkeypatch, subdir
     assert_matches(load_mnist("Fashion_MNIST", cache_dir=tmp_path / "cache"), arrays)
 
 
-def test_system_dir_beats_cache(tmp_path, monkeypatch):
-    arrays = make_arrays(seed=7)
-    write_dataset(tmp_path / "system" / "mnist", arrays)
-    write_dataset(tmp_path / "cache" / "mnist", make_arrays(seed=8))
+def test_lookup_order_env_then_system_then_cache(tmp_path, monkeypatch):
+    copies = {
+        where: make_arrays(seed=seed) for seed, where in enumerate(["env", "system", "cache"])
+    }
+    write_dataset(tmp_path / "env" / "mnist", copies["env"])
+    write_dataset(tmp_path / "system" / "mnist", copies["system"])
+    write_dataset(tmp_path / "cache" / "mnist", copies["cache"])
     monkeypatch.setattr(data, "SYSTEM_DATASET_DIRS", [str(tmp_path / "system")])
-    assert_matches(load_mnist(cache_dir=tmp_path / "cache"), arrays)
+    monkeypatch.setenv(data.DATA_ENV_VAR, str(tmp_path / "env"))
+    assert_matches(load_mnist(cache_dir=tmp_path / "cache"), copies["env"])
+    monkeypatch.setenv(data.DATA_ENV_VAR, str(tmp_path / "empty"))
+    assert_matches(load_mnist(cache_dir=tmp_path / "cache"), copies["system"])
+    monkeypatch.setattr(data, "SYSTEM_DATASET_DIRS", [])
+    assert_matches(load_mnist(cache_dir=tmp_path / "cache"), copies["cache"])
 
 
 def test_default_cache_dir_follows_xdg_cache_home(tmp_path):

@@ -8,6 +8,7 @@ import re
 import stat
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from types import SimpleNamespace
@@ -282,7 +283,7 @@ def stand_in_mlp(sizes, activations):
             bias=Tensor(np.zeros(n_out), requires_grad=True),
             activation=act,
         )
-        for n_in, n_out, act in zip(sizes[:-1], sizes[1:], activations)
+        for n_in, n_out, act in zip(sizes[:-1], sizes[1:], activations, strict=True)
     ]
     return SimpleNamespace(layers=layers)
 
@@ -344,13 +345,36 @@ def test_render_error_when_forced_binary_is_missing(monkeypatch, tmp_path):
 
 @pytest.mark.skipif(os.name == "nt", reason="uses a POSIX shell script as a fake dot")
 def test_render_error_carries_the_programs_stderr(monkeypatch, tmp_path):
-    fake = tmp_path / "fake-dot"
-    fake.write_text("#!/bin/sh\necho 'Error: kaboom in line 1' >&2\nexit 3\n")
-    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    fake = fake_dot(tmp_path, "echo 'Error: kaboom in line 1' >&2\nexit 3")
     monkeypatch.setenv(ENV_VAR, str(fake))
     with pytest.raises(RenderError, match="kaboom in line 1") as info:
         render("digraph { a -> b }")
     assert "exit status 3" in str(info.value)
+
+
+def fake_dot(tmp_path: Path, body: str) -> Path:
+    fake = tmp_path / "fake-dot"
+    fake.write_text("#!/bin/sh\n" + body + "\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    return fake
+
+
+@pytest.mark.skipif(os.name == "nt", reason="uses a POSIX shell script as a fake dot")
+def test_render_times_out(monkeypatch, tmp_path):
+    monkeypatch.setenv(ENV_VAR, str(fake_dot(tmp_path, "exec sleep 20")))
+    start = time.monotonic()
+    with pytest.raises(RenderError, match="timed out after 0.3 s"):
+        render("digraph { a -> b }", timeout=0.3)
+    assert time.monotonic() - start < 5
+
+
+@pytest.mark.skipif(os.name == "nt" or not HAS_PURE, reason="POSIX fake dot, graphviz-pure")
+def test_auto_mode_falls_back_to_pure_when_system_dot_fails(monkeypatch, tmp_path):
+    broken = fake_dot(tmp_path, "echo 'Format: \"svg\" not recognized' >&2; exit 1")
+    monkeypatch.setattr(render_module, "find_system_dot", lambda: str(broken))
+    assert "graphviz-pure" in render("digraph { a -> b }")
+    monkeypatch.setattr(render_module, "find_system_dot", lambda: None)
+    assert "graphviz-pure" in render("digraph { a -> b }")
 
 
 def test_render_error_when_no_backend_exists(monkeypatch):

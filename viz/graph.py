@@ -392,7 +392,10 @@ def draw_graph(
         settings = [] if draw_consts else [_short(a) for a in others]
         settings += [f"{k}={_short(v)}" for k, v in _op_kwargs(t).items()
                      if v is not None and v is not False]
-        op_label = symbol + ("\n" + ", ".join(settings) if settings else "")
+        op_label = symbol
+        if settings:
+            op_label = _html_table([(symbol, {}),
+                                    (", ".join(settings), {"point-size": "9"})])
         g.node(opid, label=op_label, shape="ellipse", style="filled",
                fillcolor=COLORS["op"], fontsize="13" if len(symbol) <= 2 else "11",
                margin="0.04,0.02", tooltip=op)
@@ -414,8 +417,8 @@ def draw_graph(
             elif draw_consts:
                 cid = f"k{n_const}"
                 n_const += 1
-                g.node(cid, label="\n".join(format_array(arg)), shape="box",
-                       style="rounded,filled,dashed", fillcolor=COLORS["const"],
+                g.node(cid, label=_html_table([(line, {}) for line in format_array(arg)]),
+                       shape="box", style="rounded,filled,dashed", fillcolor=COLORS["const"],
                        fontsize="10", margin="0.05,0.02", height="0.3")
                 g.edge(cid, opid, style="dashed")
         g.edge(opid, vid)
@@ -525,7 +528,9 @@ def draw_model(model: Any, x: Any = None, rankdir: str = "LR") -> Diagram:
 
     first_in = int(np.shape(layers[0].weight.data)[1])
     if feature_shape is not None and feature_shape[0] != first_in:
-        raise ValueError(f"x has {feature_shape[0]} features but the first layer expects {first_in}")
+        raise ValueError(
+            f"x has {feature_shape[0]} features but the first layer expects {first_in}"
+        )
     g.node("input", label=_html_table([("input x", {"bold": "1"}),
                                        (with_batch(first_in), {})]),
            fillcolor=COLORS["const"])

@@ -34,7 +34,8 @@ def _figure_class() -> Any:
         from matplotlib.figure import Figure
     except ImportError as exc:  # pragma: no cover - exercised only without matplotlib
         raise ImportError(
-            "Plotting needs matplotlib: pip install autograd-mini[plot]  (or pip install matplotlib)"
+            "Plotting needs matplotlib: pip install autograd-mini[plot] "
+            "(or pip install matplotlib)"
         ) from exc
     return Figure
 

@@ -46,7 +46,9 @@ INSTALL_HINT = (
     "or `pip install graphviz-pure`"
 )
 #: Output formats that both back-ends produce as text; everything else is returned as bytes.
-TEXT_FORMATS = frozenset({"svg", "dot", "gv", "xdot", "canon", "json", "json0", "plain", "plain-ext"})
+TEXT_FORMATS = frozenset(
+    {"svg", "dot", "gv", "xdot", "canon", "json", "json0", "plain", "plain-ext"}
+)
 DEFAULT_TIMEOUT = 60.0
 
 Backend = Literal["system", "pure"]
