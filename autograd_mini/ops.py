@@ -77,7 +77,7 @@ def sigmoid(x):
     limit, so the overflow is expected and not reported."""
     x = np.asarray(x)
     e = np.negative(x, out=np.empty(x.shape, x.dtype if x.dtype.kind == "f" else np.float64))
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", under="ignore"):
         np.exp(e, out=e)
     e += 1.0
     return np.reciprocal(e, out=e)

@@ -5,6 +5,7 @@ initialisations, ``backprop`` (BP1–BP4 by hand, no autodiff), ``check_backprop
 by side) and ``data`` (IDX files and MNIST).
 """
 
+from . import backprop, data
 from .check import BackpropReport, check_backprop
 from .costs import COSTS, cross_entropy_cost, get_cost, one_hot, quadratic_cost, softmax_cost
 from .init import init_dense
@@ -13,7 +14,7 @@ from .module import Module, Sequential
 from .optim import SGD
 
 __all__ = [
-    "ACTIVATIONS", "COSTS", "MLP", "SGD", "BackpropReport", "Dense", "Module", "Sequential",
+    "ACTIVATIONS", "COSTS", "backprop", "data", "MLP", "SGD", "BackpropReport", "Dense", "Module", "Sequential",
     "check_backprop", "cross_entropy_cost", "get_cost", "init_dense", "one_hot",
     "quadratic_cost", "softmax_cost",
 ]

@@ -89,6 +89,9 @@ def check_backprop(model: MLP, x: Any, y: Any, cost: str = "quadratic",
     if method not in ("batched", "loop"):
         raise ValueError(f"check_backprop: method must be 'batched' or 'loop', got {method!r}")
     x = x.data if isinstance(x, Tensor) else np.asarray(x)
+    if x.ndim != 2:
+        raise ValueError(f"check_backprop: x must be a batch of rows (N, n_in); got shape "
+                         f"{x.shape} (for one example use x[None, :])")
     cost_fn = get_cost(cost)
     zs, acts = model.forward_all(x)
     out = zs[-1] if cost == "softmax" else acts[-1]
@@ -103,7 +106,7 @@ def check_backprop(model: MLP, x: Any, y: Any, cost: str = "quadratic",
     reference = backprop.backprop_batched if method == "batched" else backprop.backprop_loop
     ref = reference(weights, model.activations, x, y_ref, cost)
 
-    n = x.shape[0] if x.ndim > 1 else 1
+    n = x.shape[0]
     rows = []
     for l in range(L):
         d = _diff(g_z[l].data * n, ref.deltas[l])

@@ -1,8 +1,8 @@
 """Costs of a mini-batch, each the mean over its N examples (rows).
 
 The cross-entropy costs are computed from the logits z, never from log(a), so no log(0) and no
-overflow can occur: given the output of a ``sigmoid`` (or ``softmax``) node, the cost reads that
-node's input z from the graph.
+overflow can occur: given the output of a ``sigmoid`` node, the cross-entropy cost reads that
+node's input z from the graph; the softmax cost takes the logits themselves.
 """
 
 from __future__ import annotations
@@ -30,14 +30,23 @@ def one_hot(labels: Any, n: int, dtype: Any = np.float64) -> np.ndarray:
 
 
 def targets(y: Any, out: Tensor, cost: str) -> np.ndarray:
-    """y as an array shaped like the network's output: integer labels become one-hot rows."""
+    """y as an array shaped like the network's output (N, n_L), in its dtype.
+
+    Integer labels (N,) become one-hot rows; for a single output unit (n_L = 1) a vector (N,)
+    is the column of target values.
+    """
     y = y.data if isinstance(y, Tensor) else np.asarray(y)
-    if y.dtype.kind in "iu" and y.ndim == out.ndim - 1:
-        y = one_hot(y, out.shape[-1], out.dtype)
+    given = y.shape
+    if y.ndim == out.ndim - 1 and out.ndim >= 1 and y.shape == out.shape[:-1]:
+        if out.shape[-1] == 1:
+            y = y[..., None]
+        elif y.dtype.kind in "iu":
+            y = one_hot(y.reshape(-1), out.shape[-1], out.dtype).reshape(out.shape)
     if y.shape != out.shape:
-        raise ValueError(f"{cost} cost: targets of shape {y.shape} do not match the network "
-                         f"output of shape {out.shape}")
-    return y
+        raise ValueError(f"{cost} cost: targets of shape {given} do not match the network "
+                         f"output of shape {out.shape} (give (N,) integer labels or (N, "
+                         f"{out.shape[-1] if out.ndim else 1}) target rows)")
+    return y.astype(out.dtype, copy=False)
 
 
 def quadratic_cost(a: Tensor, y: Any) -> Tensor:
@@ -46,23 +55,33 @@ def quadratic_cost(a: Tensor, y: Any) -> Tensor:
 
 
 def cross_entropy_cost(a: Tensor, y: Any) -> Tensor:
-    """C = −(1/N) Σₙ Σⱼ [yⱼ ln aⱼ + (1−yⱼ) ln(1−aⱼ)] for sigmoid outputs a = σ(z), evaluated
-    from z as (1/N) Σ [softplus(z) − y z]."""
-    if a.op != "sigmoid":
+    """C = −(1/N) Σₙ Σⱼ [yⱼ ln aⱼ + (1−yⱼ) ln(1−aⱼ)] for sigmoid outputs a = σ(z).
+
+    When a was recorded as the output of a sigmoid, C is evaluated from its z as
+    (1/N) Σ [softplus(z) − y z]: exact, and differentiable. Without a recorded graph (under
+    ``no_grad``), it is evaluated from a clipped away from 0 and 1, so no log(0) occurs.
+    """
+    y = targets(y, a, "cross-entropy")
+    if a.op == "sigmoid":
+        return ops.bce_with_logits(a.op_args[0], y)
+    if a.requires_grad:
         raise ValueError(
             "cross-entropy cost: expects the output of a sigmoid layer (it is computed stably "
             f"from that layer's z); got a tensor made by {a.op or 'the user'}. For logits, use "
             "autograd_mini.bce_with_logits(z, y)."
         )
-    z = a.op_args[0]
-    return ops.bce_with_logits(z, targets(y, a, "cross-entropy"))
+    tiny = np.finfo(a.dtype).tiny if a.dtype.kind == "f" else np.finfo(float).tiny
+    p = np.clip(a.data, tiny, 1 - np.finfo(a.dtype).epsneg)
+    n = a.shape[0] if a.ndim > 1 else 1
+    return Tensor(-(np.vdot(y, np.log(p)) + np.vdot(1 - y, np.log1p(-p))) / n, dtype=a.dtype)
 
 
 def softmax_cost(z: Tensor, y: Any) -> Tensor:
-    """Log-likelihood of a softmax output layer: C = −(1/N) Σₙ ln softmax(zₙ)_{yₙ}, from the
-    logits z (or from a tensor made by ``softmax``, whose input is used)."""
+    """Log-likelihood of a softmax output layer from its logits z (like PyTorch's
+    ``CrossEntropyLoss``): C = −(1/N) Σₙ ln softmax(zₙ)_{yₙ}, never taking log(0)."""
     if z.op == "softmax":
-        z = z.op_args[0]
+        raise ValueError("softmax cost: takes the logits z, not softmax(z); pass the output of "
+                         "a layer with activation='identity'")
     return ops.softmax_cross_entropy(z, targets(y, z, "softmax"))
 
 

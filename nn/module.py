@@ -25,6 +25,17 @@ class Module:
         return self.forward(*args)
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        """(name, parameter) pairs; a parameter shared by several sub-modules comes once."""
+        seen: set[Tensor] = set()
+        for name, p in self._walk(prefix, set()):
+            if p not in seen:
+                seen.add(p)
+                yield name, p
+
+    def _walk(self, prefix: str, visited: set[int]) -> Iterator[tuple[str, Tensor]]:
+        if id(self) in visited:
+            return
+        visited.add(id(self))
         for name, value in vars(self).items():
             items = (
                 [(f"{name}.{i}", v) for i, v in enumerate(value)]
@@ -34,7 +45,7 @@ class Module:
                 if isinstance(v, Tensor) and v.requires_grad:
                     yield prefix + key, v
                 elif isinstance(v, Module):
-                    yield from v.named_parameters(prefix + key + ".")
+                    yield from v._walk(prefix + key + ".", visited)
 
     def parameters(self) -> list[Tensor]:
         return [p for _, p in self.named_parameters()]

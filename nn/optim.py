@@ -23,22 +23,25 @@ class SGD:
 
     def __init__(self, params: Iterable[Any], lr: float, momentum: float = 0.0,
                  weight_decay: float = 0.0) -> None:
-        if lr <= 0:
-            raise ValueError(f"SGD: learning rate must be positive, got {lr}")
-        if not 0 <= momentum < 1:
-            raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum}")
-        if weight_decay < 0:
-            raise ValueError(f"SGD: weight_decay must be non-negative, got {weight_decay}")
+        if isinstance(params, Tensor):
+            raise TypeError("SGD: params must be a list of Tensors (or of parameter groups), "
+                            "not a single Tensor; write SGD([w], ...)")
         params = list(params)
         if not params:
             raise ValueError("SGD: got an empty parameter list")
         groups = params if isinstance(params[0], dict) else [{"params": params}]
         self.defaults = {"lr": lr, "momentum": momentum, "weight_decay": weight_decay}
         self.param_groups = [{**self.defaults, **g, "params": list(g["params"])} for g in groups]
+        seen: set[Tensor] = set()
         for g in self.param_groups:
+            _check_hyperparameters(g["lr"], g["momentum"], g["weight_decay"])
             for p in g["params"]:
                 if not isinstance(p, Tensor) or not p.requires_grad:
                     raise TypeError("SGD: every parameter must be a Tensor with requires_grad")
+                if p in seen:
+                    raise ValueError("SGD: a parameter appears more than once; it would be "
+                                     "updated twice per step")
+                seen.add(p)
         self._velocity: dict[int, np.ndarray] = {}
         self._scratch: dict[int, np.ndarray] = {}
 
@@ -86,14 +89,25 @@ class SGD:
                 for i, p in enumerate(self.params) if id(p) in self._velocity}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore momentum buffers; on any mismatch nothing is changed."""
         params = self.params
-        self._velocity = {}
+        velocity = {}
         for key, value in state.items():
             prefix, _, index = key.partition(".")
             if prefix != "velocity" or not index.isdigit() or int(index) >= len(params):
                 raise KeyError(f"SGD.load_state_dict: unexpected key {key!r}")
-            i = int(index)
-            if np.shape(value) != params[i].shape:
+            p = params[int(index)]
+            if np.shape(value) != p.shape:
                 raise ValueError(f"SGD.load_state_dict: {key} has shape {np.shape(value)}, the "
-                                 f"parameter has {params[i].shape}")
-            self._velocity[id(params[i])] = np.array(value, dtype=params[i].dtype)
+                                 f"parameter has {p.shape}")
+            velocity[id(p)] = np.array(value, dtype=p.dtype)
+        self._velocity = velocity
+
+
+def _check_hyperparameters(lr: float, momentum: float, weight_decay: float) -> None:
+    if not lr > 0:
+        raise ValueError(f"SGD: learning rate must be positive, got {lr}")
+    if not 0 <= momentum < 1:
+        raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum}")
+    if not weight_decay >= 0:
+        raise ValueError(f"SGD: weight_decay must be non-negative, got {weight_decay}")

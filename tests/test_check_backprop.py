@@ -310,14 +310,6 @@ def test_example_help_runs_as_a_script():
     assert "--data-dir" in result.stdout and "--batch" in result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason=(
-        "bug: check_backprop has code for a single example given as a vector (n = 1 when "
-        "x.ndim == 1; Dense accepts vectors) but the reference then rejects it with 'X has "
-        "shape (3,) but layer 1 expects 3 inputs', a confusing message"
-    ),
-)
 def test_check_backprop_single_example_vector():
     model = nn.MLP([3, 4, 2], "sigmoid", rng=0)
     x, y = np.array([0.5, -1.0, 2.0]), np.array([0.0, 1.0])

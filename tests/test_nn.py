@@ -378,8 +378,6 @@ def test_cost_values_are_batch_means():
     sm = nn.softmax_cost(zt, y_hot)
     assert sm.item() == pytest.approx(-np.mean(np.log(np_softmax(z)[np.arange(6), labels])),
                                       rel=1e-13)
-    # the softmax cost also accepts the softmax output itself (it reads the logits)
-    assert nn.softmax_cost(ag.softmax(zt), y_hot).item() == pytest.approx(sm.item(), rel=1e-15)
     assert nn.get_cost("quadratic") is nn.quadratic_cost
     assert set(nn.COSTS) == {"quadratic", "cross-entropy", "softmax"}
 
@@ -885,17 +883,9 @@ def test_gradients_match_pytorch(hidden, cost):
             assert np.max(np.abs(mine - theirs)) <= 1e-12 * scale
 
 
-# ------------------------------------------------------------------------ known bugs (xfail)
+# ------------------------------------------------------- bugs found in review, now fixed
 
 
-@pytest.mark.xfail(
-    strict=True, raises=ValueError,
-    reason=(
-        "bug: a single-output network (n_L = 1) cannot take a label vector y of shape (N,): the"
-        " costs one-hot it with n = 1 and reject label 1 ('labels must lie in 0..0'), unlike "
-        "nn.backprop, which reads it as the column (N, 1)"
-    ),
-)
 @pytest.mark.parametrize("cost", ["quadratic", "cross-entropy"])
 def test_single_output_accepts_label_vector(cost):
     model = nn.MLP([2, 3, 1], "sigmoid", rng=0)
@@ -906,13 +896,6 @@ def test_single_output_accepts_label_vector(cost):
     assert nn.check_backprop(model, x, y, cost=cost).ok()
 
 
-@pytest.mark.xfail(
-    strict=True, raises=ValueError,
-    reason=(
-        "bug: cross_entropy_cost raises under no_grad (the sigmoid output records no op, so the"
-        " cost cannot find z): a validation loss cannot be computed without recording a graph"
-    ),
-)
 def test_cross_entropy_cost_under_no_grad():
     model = nn.MLP([3, 4, 2], "sigmoid", rng=0)
     x, y = np.ones((2, 3)), np.array([0, 1])
@@ -921,41 +904,22 @@ def test_cross_entropy_cost_under_no_grad():
         assert nn.cross_entropy_cost(model(x), y).item() == pytest.approx(expected, rel=1e-14)
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason=(
-        "bug: softmax_cost(softmax(z)) under no_grad silently treats the probabilities as "
-        "logits (the softmax op is not recorded), returning a wrong cost"
-    ),
-)
-def test_softmax_cost_of_softmax_output_under_no_grad():
+def test_softmax_cost_takes_logits_and_refuses_a_recorded_softmax():
     z = Tensor(np.array([[2.0, -1.0, 0.5], [0.0, 3.0, 1.0]]), requires_grad=True)
     y = np.array([0, 1])
     expected = nn.softmax_cost(z, y).item()
     with ag.no_grad():
-        assert nn.softmax_cost(ag.softmax(z), y).item() == pytest.approx(expected, rel=1e-14)
+        assert nn.softmax_cost(z, y).item() == pytest.approx(expected, rel=1e-14)
+    with pytest.raises(ValueError, match="logits"):
+        nn.softmax_cost(ag.softmax(z), y)
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason=(
-        "bug: with integer labels of the wrong length the error names the one-hot shape (3, 2),"
-        " not the shape (3,) the user passed"
-    ),
-)
 def test_wrong_label_count_names_the_shape_passed():
     z = Tensor(np.zeros((4, 2)), requires_grad=True)
     with pytest.raises(ValueError, match=re.escape("(3,)")):
         nn.softmax_cost(z, np.array([0, 1, 1]))
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason=(
-        "bug: a shared sub-module's parameters are listed twice by parameters(), so "
-        "SGD(model.parameters()) updates them twice per step"
-    ),
-)
 def test_shared_parameters_are_listed_and_stepped_once():
     d = nn.Dense(2, 2, "identity", rng=0)
     model = nn.Sequential(d, d)
@@ -968,13 +932,6 @@ def test_shared_parameters_are_listed_and_stepped_once():
     np.testing.assert_allclose(d.weight.data, w0 - 0.1 * g, rtol=1e-15)
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason=(
-        "bug: SGD accepts the same tensor twice and then steps it twice (PyTorch rejects or "
-        "warns)"
-    ),
-)
 def test_sgd_duplicate_parameter_is_rejected_or_stepped_once():
     p = Tensor(np.ones(2), requires_grad=True)
     try:
@@ -986,27 +943,12 @@ def test_sgd_duplicate_parameter_is_rejected_or_stepped_once():
     np.testing.assert_allclose(p.data, 0.9)
 
 
-@pytest.mark.xfail(
-    strict=True, raises=pytest.fail.Exception,
-    reason=(
-        "bug: SGD(tensor) (a tensor instead of a list of them) is accepted: it iterates the "
-        "tensor's rows, non-leaf slices whose .grad is never set, so step() silently does "
-        "nothing"
-    ),
-)
 def test_sgd_rejects_a_bare_tensor():
     w = Tensor(np.ones((2, 3)), requires_grad=True)
     with pytest.raises(TypeError):
         nn.SGD(w, lr=0.1)
 
 
-@pytest.mark.xfail(
-    strict=True, raises=pytest.fail.Exception,
-    reason=(
-        "bug: per-group hyperparameters are not validated (a group's negative lr or momentum >="
-        " 1 is accepted)"
-    ),
-)
 @pytest.mark.parametrize("group", [{"lr": -1.0}, {"momentum": 1.5}, {"weight_decay": -0.1}])
 def test_sgd_validates_parameter_groups(group):
     p = Tensor(np.ones(2), requires_grad=True)
@@ -1014,13 +956,6 @@ def test_sgd_validates_parameter_groups(group):
         nn.SGD([{"params": [p], **group}], lr=0.1)
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason=(
-        "bug: a failed SGD.load_state_dict (bad key or shape) has already wiped the momentum "
-        "buffers: the optimiser is left with no state instead of its old one"
-    ),
-)
 def test_sgd_failed_load_state_dict_changes_nothing():
     p = Tensor(np.ones(3), requires_grad=True)
     opt = nn.SGD([p], lr=0.1, momentum=0.9)
