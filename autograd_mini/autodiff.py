@@ -59,7 +59,7 @@ class set_grad_enabled:
     def __call__(self, func: Callable) -> Callable:
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            with self.__class__(self.mode):
+            with set_grad_enabled(self.mode):
                 return func(*args, **kwargs)
 
         return wrapper
@@ -220,13 +220,18 @@ def _explain(prim: Primitive, args: tuple, kwargs: dict, err: Exception) -> Exce
     params = "".join(f", {k}={v!r}" for k, v in kwargs.items() if k != "index")
     if prim.name == "matmul" and len(args) == 2:
         a, b = (np.shape(x.data if isinstance(x, Tensor) else x) for x in args)
-        if a and b:
-            inner_b = b[0] if len(b) == 1 else b[-2]
+        if not a or not b:
+            return ValueError(f"matmul: operands must have at least one dimension, got shapes "
+                              f"{a} and {b}")
+        inner_b = b[0] if len(b) == 1 else b[-2]
+        if a[-1] != inner_b:
             return ValueError(
                 f"matmul: shapes {a} and {b} are not aligned: the last dimension of the left "
                 f"operand ({a[-1]}) must equal the {'only' if len(b) == 1 else 'second-to-last'}"
                 f" dimension of the right operand ({inner_b})"
             )
+        return ValueError(f"matmul: the batch dimensions {a[:-2]} and {b[:-2]} of shapes {a} "
+                          f"and {b} cannot be broadcast together")
     if isinstance(err, IndexError):
         return IndexError(f"{prim.name}: {err} (tensor of shape {shapes})")
     return ValueError(f"{prim.name}: cannot apply to operands of shape {shapes}{params}: {err}")
@@ -388,12 +393,15 @@ def _accumulate_grad(t: Tensor, g: Any, fresh: bool, create_graph: bool) -> None
     """``t.grad += g`` — in place into our own buffer when no graph is being recorded."""
     if create_graph:
         if not isinstance(g, Tensor):
-            g = Tensor(g)
+            g = Tensor._wrap(g)
         if g.dtype != t.dtype:
             g = g.astype(t.dtype)
-        elif not fresh:
-            g = g + 0.0  # a tensor of its own, so later in-place accumulation touches nothing else
-        t.grad = g if t.grad is None else t.grad + g
+        if t.grad is not None:
+            t.grad = t.grad + g
+        elif g.requires_grad:
+            t.grad = g  # recorded: later accumulation into it is never in place (see below)
+        else:
+            t.grad = Tensor._wrap(np.array(g.data))  # g's data may be saved in the new graph
         return
     if isinstance(g, Tensor):
         g = g.data
@@ -411,7 +419,11 @@ def _accumulate_grad(t: Tensor, g: Any, fresh: bool, create_graph: bool) -> None
 
 def _as_grad_array(g: Any, t: Tensor, what: str) -> np.ndarray:
     data = g.data if isinstance(g, Tensor) else g
-    data = np.asarray(data, dtype=t.dtype)
+    try:
+        data = np.asarray(data, dtype=t.dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"{what}: the gradient must be a numeric array of shape {t.shape}, "
+                        f"not {type(g).__name__}") from None
     if data.shape != t.shape:
         raise ValueError(
             f"{what}: the gradient given has shape {data.shape} but the tensor has shape {t.shape}"

@@ -42,8 +42,18 @@ defvjp(divide, lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y)
 defjvp(divide, lambda t, ans, x, y: t / y, lambda t, ans, x, y: -t * ans / y)
 
 power = primitive("pow")(np.power)
-defvjp(power, lambda g, ans, x, y: g * y * x ** (y - 1), lambda g, ans, x, y: g * ans * log(x))
-defjvp(power, lambda t, ans, x, y: t * y * x ** (y - 1), lambda t, ans, x, y: t * ans * log(x))
+is_zero = primitive("is_zero", differentiable=False)(lambda x: np.equal(x, 0))
+
+
+def _log_base(x):
+    """log x, but 0 where x = 0: there xʸ is flat in y (0ʸ = 0 for y > 0), so d(xʸ)/dy = 0."""
+    return log(x + is_zero(x))
+
+
+defvjp(power, lambda g, ans, x, y: g * y * x ** (y - 1),
+       lambda g, ans, x, y: g * ans * _log_base(x))
+defjvp(power, lambda t, ans, x, y: t * y * x ** (y - 1),
+       lambda t, ans, x, y: t * ans * _log_base(x))
 
 negative = primitive("neg")(np.negative)
 defvjp(negative, lambda g, ans, x: -g)
@@ -124,7 +134,7 @@ def transpose(x, axes=None):
 
 
 def _inverse_axes(axes):
-    return None if axes is None else tuple(np.argsort(axes))
+    return None if axes is None else tuple(np.argsort([a % len(axes) for a in axes]))
 
 
 defvjp(transpose, lambda g, ans, x, axes=None: transpose(g, axes=_inverse_axes(axes)))
