@@ -1,9 +1,8 @@
 """autograd-mini: a tiny, fast, readable reverse-mode automatic differentiation engine."""
 
-# isort: off
-# tensor first: it imports autodiff and ops, which need the Tensor class already defined
+# ruff: noqa: I001 — tensor must be imported first: it imports autodiff and ops, which need the
+# Tensor class already defined.
 from .tensor import Tensor
-# isort: on
 from .autodiff import (
     count_ops,
     enable_grad,
@@ -36,7 +35,8 @@ from .ops import (
 )
 
 __all__ = [
-    "GradcheckError", "Tensor", "absolute", "functional", "hessian", "jacobian", "jvp", "vjp", "affine", "bce_with_logits", "concatenate",
+    "GradcheckError", "Tensor", "absolute", "affine", "bce_with_logits", "concatenate",
+    "functional", "hessian", "jacobian", "jvp", "vjp",
     "count_ops", "enable_grad", "exp", "grad", "gradcheck", "is_grad_enabled", "log",
     "log_softmax", "logsumexp", "matmul", "no_grad", "quadratic_cost", "relu",
     "set_grad_enabled", "sigmoid", "softmax", "softmax_cross_entropy", "sqrt", "stack", "tanh",

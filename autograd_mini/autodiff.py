@@ -348,7 +348,7 @@ def _sweep(
     want = None if targets is None else set(targets)
     found: dict[Tensor, Any] = {}
     pending: dict[Tensor, tuple[Any, bool]] = {}
-    for r, g in zip(roots, root_grads):
+    for r, g in zip(roots, root_grads, strict=True):
         prev = pending.get(r)
         pending[r] = (g, False) if prev is None else (prev[0] + g, True)
     for t in reversed(toposort(roots)):
@@ -501,7 +501,8 @@ def grad(
             raise RuntimeError("grad(): every input must be a Tensor with requires_grad=True")
     if retain_graph is None:
         retain_graph = create_graph
-    gs = [_root_grad(o, g, "grad()", create_graph) for o, g in zip(outputs, grad_outputs)]
+    gs = [_root_grad(o, g, "grad()", create_graph)
+          for o, g in zip(outputs, grad_outputs, strict=True)]
     with set_grad_enabled(create_graph):
         found = _sweep(outputs, gs, retain_graph, create_graph, targets=inputs)
     result: list[Tensor | None] = []

@@ -54,7 +54,7 @@ def analytic_jacobians(fn: Callable, inputs: list) -> tuple[Tensor, list[np.ndar
         seed = np.zeros(out.shape)
         seed.flat[k] = 1.0
         grads = grad(out, wrt, grad_outputs=seed, retain_graph=True, allow_unused=True)
-        for J, g in zip(jac, grads):
+        for J, g in zip(jac, grads, strict=True):
             if g is not None:
                 J[k] = g.data.ravel()
     return out, jac
@@ -79,7 +79,7 @@ def gradcheck(
     if not wrt:
         raise ValueError("gradcheck: no input has requires_grad=True")
     out, analytic = analytic_jacobians(fn, inputs)
-    for i, A in zip(wrt, analytic):
+    for i, A in zip(wrt, analytic, strict=True):
         N = numerical_jacobian(fn, inputs, i, eps)
         bad = np.abs(A - N) > atol + rtol * np.abs(N)
         if bad.any():

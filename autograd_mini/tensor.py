@@ -150,7 +150,8 @@ class Tensor:
     def item(self) -> float:
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
-            raise ValueError(f"item(): only a one-element tensor has an item; shape is {self.shape}")
+            raise ValueError(f"item(): only a one-element tensor has an item; shape is "
+                             f"{self.shape}")
         return self.data.item()
 
     def numpy(self) -> np.ndarray:

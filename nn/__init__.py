@@ -14,7 +14,7 @@ from .module import Module, Sequential
 from .optim import SGD
 
 __all__ = [
-    "ACTIVATIONS", "COSTS", "backprop", "data", "MLP", "SGD", "BackpropReport", "Dense", "Module", "Sequential",
-    "check_backprop", "cross_entropy_cost", "get_cost", "init_dense", "one_hot",
-    "quadratic_cost", "softmax_cost",
+    "ACTIVATIONS", "COSTS", "MLP", "SGD", "BackpropReport", "Dense", "Module", "Sequential",
+    "backprop", "check_backprop", "cross_entropy_cost", "data", "get_cost", "init_dense",
+    "one_hot", "quadratic_cost", "softmax_cost",
 ]

@@ -67,7 +67,7 @@ class BackpropReport:
             for d in self.layers
         ]
         widths = [max(len(r[i]) for r in rows) for i in range(len(cols))]
-        lines = ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in rows]
+        lines = ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
         lines.insert(1, "  ".join("-" * w for w in widths))
         return "\n".join([head, *lines, f"largest relative difference: {self.max_relative:.2e}"])
 

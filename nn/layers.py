@@ -87,7 +87,7 @@ class MLP(Module):
         self.sizes = sizes
         self.layers = [
             Dense(n_in, n_out, act, init, rng, dtype)
-            for n_in, n_out, act in zip(sizes[:-1], sizes[1:], acts)
+            for n_in, n_out, act in zip(sizes[:-1], sizes[1:], acts, strict=True)
         ]
 
     def forward(self, x: Any) -> Tensor:
