@@ -28,12 +28,10 @@ from viz import (
     tensor_repr_svg,
     write_atomic,
 )
+from viz.dot import ENV_VAR, find_pure_dot, find_system_dot
 from viz.graph import format_scalar
-from viz.render import ENV_VAR, find_pure_dot, find_system_dot
 
-# `viz.render` is also the name of the render() function exported by the package, so the
-# module is reached through sys.modules.
-render_module = importlib.import_module("viz.render")
+dot_module = importlib.import_module("viz.dot")
 
 ROOT = Path(__file__).resolve().parent.parent
 SVG = "{http://www.w3.org/2000/svg}"
@@ -371,15 +369,15 @@ def test_render_times_out(monkeypatch, tmp_path):
 @pytest.mark.skipif(os.name == "nt" or not HAS_PURE, reason="POSIX fake dot, graphviz-pure")
 def test_auto_mode_falls_back_to_pure_when_system_dot_fails(monkeypatch, tmp_path):
     broken = fake_dot(tmp_path, "echo 'Format: \"svg\" not recognized' >&2; exit 1")
-    monkeypatch.setattr(render_module, "find_system_dot", lambda: str(broken))
+    monkeypatch.setattr(dot_module, "find_system_dot", lambda: str(broken))
     assert "graphviz-pure" in render("digraph { a -> b }")
-    monkeypatch.setattr(render_module, "find_system_dot", lambda: None)
+    monkeypatch.setattr(dot_module, "find_system_dot", lambda: None)
     assert "graphviz-pure" in render("digraph { a -> b }")
 
 
 def test_render_error_when_no_backend_exists(monkeypatch):
-    monkeypatch.setattr(render_module, "find_system_dot", lambda: None)
-    monkeypatch.setattr(render_module, "find_pure_dot", lambda: None)
+    monkeypatch.setattr(dot_module, "find_system_dot", lambda: None)
+    monkeypatch.setattr(dot_module, "find_pure_dot", lambda: None)
     with pytest.raises(RenderError) as info:
         render("digraph { a -> b }")
     assert "apt-get install graphviz" in str(info.value)

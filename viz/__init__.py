@@ -1,13 +1,14 @@
 """Pictures of autograd_mini: computation graphs, model diagrams and training plots.
 
 Graph drawing needs only the ``graphviz`` Python package plus a ``dot`` program: the system
-Graphviz or the pip package ``graphviz-pure`` (see :mod:`viz.render`). The training plots need
+Graphviz or the pip package ``graphviz-pure`` (see :mod:`viz.dot`). The training plots need
 matplotlib (``pip install autograd-mini[plot]``), which is imported only when a plot function is
 called: importing ``viz`` never imports matplotlib.
 """
 
 from __future__ import annotations
 
+from .dot import RenderError, available_backends, render, write_atomic
 from .graph import (
     Diagram,
     GraphTooLargeError,
@@ -18,7 +19,6 @@ from .graph import (
     tensor_repr_svg,
 )
 from .plots import plot_history, plot_misclassified, plot_weights  # matplotlib: lazy
-from .render import RenderError, available_backends, render, write_atomic
 
 __all__ = [
     "Diagram",

@@ -1,7 +1,7 @@
 """Draw computation graphs of autograd_mini tensors, and layer diagrams of nn models.
 
 :func:`draw_graph` walks everything a tensor depends on and returns a :class:`Diagram` (a
-``graphviz.Digraph`` that renders through :func:`viz.render.render`, so it works with the
+``graphviz.Digraph`` that renders through :func:`viz.dot.render`, so it works with the
 system Graphviz or with ``graphviz-pure``). The picture has three kinds of node:
 
 * value nodes (rounded boxes): one per tensor, titled by its name (or, if unnamed, the
@@ -32,7 +32,7 @@ from typing import Any
 import graphviz
 import numpy as np
 
-from .render import RenderError, render, write_atomic
+from .dot import RenderError, render, write_atomic
 
 __all__ = [
     "Diagram",
@@ -87,7 +87,7 @@ class GraphTooLargeError(ValueError):
 
 
 class Diagram(graphviz.Digraph):
-    """A ``graphviz.Digraph`` that renders with :func:`viz.render.render`.
+    """A ``graphviz.Digraph`` that renders with :func:`viz.dot.render`.
 
     It behaves like any Digraph (``.source``, ``.node()``, ``.edge()`` ...), but its notebook
     display and :meth:`svg` / :meth:`save` go through autograd_mini's renderer, which uses the
@@ -102,7 +102,7 @@ class Diagram(graphviz.Digraph):
         return self.pipe_via_renderer("svg", backend)  # type: ignore[return-value]
 
     def pipe_via_renderer(self, format: str = "svg", backend: str | None = None) -> str | bytes:
-        """Render to ``format`` with :func:`viz.render.render`."""
+        """Render to ``format`` with :func:`viz.dot.render`."""
         engine = None if self.engine == "dot" else self.engine
         return render(self.source, format=format, engine=engine, backend=backend or self.backend)
 
