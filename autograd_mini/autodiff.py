@@ -198,15 +198,16 @@ class Node:
     """How a non-leaf Tensor was made.
 
     ``prim`` and ``args`` (Tensors and constants, in call order) describe the operation and let
-    the graph be walked and drawn; ``parents`` lists the ``(argnum, tensor)`` pairs that gradients
-    flow to; ``saved`` holds the argument values the reverse rules read, released by backward
-    unless the graph is retained.
+    the graph be walked and drawn; ``parents`` holds the positions in ``args`` of the Tensors
+    that gradients flow to; ``saved`` holds the argument values the reverse rules read, released
+    by backward unless the graph is retained. (Tuples of ints and arrays: the garbage collector
+    need not track them, which matters for graphs of millions of nodes.)
     """
 
     __slots__ = ("prim", "args", "kwargs", "parents", "saved")
 
-    def __init__(self, prim: Primitive, args: tuple, kwargs: dict, parents: list,
-                 saved: list) -> None:
+    def __init__(self, prim: Primitive, args: tuple, kwargs: dict, parents: tuple,
+                 saved: tuple) -> None:
         self.prim = prim
         self.args = args
         self.kwargs = kwargs
@@ -238,7 +239,7 @@ def _explain(prim: Primitive, args: tuple, kwargs: dict, err: Exception) -> Exce
 
 
 def _record(prim: Primitive, args: tuple, kwargs: dict) -> Tensor:
-    raw = [a.data if isinstance(a, Tensor) else a for a in args]
+    raw = tuple([a.data if isinstance(a, Tensor) else a for a in args])
     try:
         ans = prim.fun(*raw, **kwargs)
     except (ValueError, IndexError, TypeError) as err:
@@ -254,7 +255,8 @@ def _record(prim: Primitive, args: tuple, kwargs: dict) -> Tensor:
     out._node = None
     out.requires_grad = False
     if _grad_enabled and prim.differentiable:
-        parents = [(i, a) for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
+        parents = tuple([i for i, a in enumerate(args)
+                         if isinstance(a, Tensor) and a.requires_grad])
         if parents:
             out.requires_grad = True
             out._node = Node(prim, args, kwargs, parents, raw)
@@ -282,7 +284,7 @@ class forward_mode:
         _tangents_active -= 1
 
 
-def _push_tangents(prim: Primitive, args: tuple, raw: list, ans: np.ndarray, kwargs: dict):
+def _push_tangents(prim: Primitive, args: tuple, raw: tuple, ans: np.ndarray, kwargs: dict):
     tangent = None
     for i, a in enumerate(args):
         if isinstance(a, Tensor) and a.tangent is not None:
@@ -323,9 +325,10 @@ def toposort(roots: Iterable[Tensor]) -> list[Tensor]:
                 order.append(t)
                 continue
             stack.append((t, True))
-            for _, a in node.parents:
-                if a not in seen:
-                    stack.append((a, False))
+            args = node.args
+            for i in node.parents:
+                if args[i] not in seen:
+                    stack.append((args[i], False))
     return order
 
 
@@ -372,7 +375,8 @@ def _sweep(
             )
         prim, kwargs = node.prim, node.kwargs
         args, ans = (node.args, t) if create_graph else (node.saved, t.data)
-        for i, a in node.parents:
+        for i in node.parents:
+            a = node.args[i]
             gi = (prim.vjps.get(i) or prim.vjp(i))(g, ans, *args, **kwargs)
             if gi.shape != a.data.shape:
                 gi = _ops.sum_to(gi, a.data.shape)
