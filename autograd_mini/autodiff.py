@@ -66,17 +66,23 @@ class set_grad_enabled:
 
 
 class no_grad(set_grad_enabled):
-    """Nothing computed inside is recorded: ``with no_grad(): ...`` or ``@no_grad()``."""
+    """Nothing computed inside is recorded: ``with no_grad(): ...``, ``@no_grad()`` or
+    ``@no_grad``."""
 
-    def __init__(self) -> None:
+    def __new__(cls, func: Callable | None = None):
+        if func is not None:  # used as a decorator without parentheses
+            return cls()(func)
+        return super().__new__(cls)
+
+    def __init__(self, func: Callable | None = None) -> None:
         super().__init__(False)
 
 
-class enable_grad(set_grad_enabled):
+class enable_grad(no_grad):
     """Recording switched back on, e.g. inside a ``no_grad`` block."""
 
-    def __init__(self) -> None:
-        super().__init__(True)
+    def __init__(self, func: Callable | None = None) -> None:
+        set_grad_enabled.__init__(self, True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -233,6 +239,8 @@ def _explain(prim: Primitive, args: tuple, kwargs: dict, err: Exception) -> Exce
             )
         return ValueError(f"matmul: the batch dimensions {a[:-2]} and {b[:-2]} of shapes {a} "
                           f"and {b} cannot be broadcast together")
+    if str(err).startswith(prim.name + ":"):  # the primitive explained itself
+        return err
     if isinstance(err, IndexError):
         return IndexError(f"{prim.name}: {err} (tensor of shape {shapes})")
     return ValueError(f"{prim.name}: cannot apply to operands of shape {shapes}{params}: {err}")

@@ -230,7 +230,8 @@ def logsumexp(x, axis=None, keepdims=False):
     """log Σ exp(x) over ``axis``, shifted by the maximum so that exp never overflows."""
     m = np.max(x, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)
-    r = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    with np.errstate(divide="ignore"):  # log 0 = -inf is the right answer for all -inf
+        r = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
     return r if keepdims or axis is None and r.ndim == 0 else np.squeeze(r, axis=axis)
 
 
@@ -374,6 +375,8 @@ def concatenate(tensors: Sequence[Any], axis: int = 0):
     """Join tensors along an existing axis (like ``np.concatenate``)."""
     if len(tensors) == 0:
         raise ValueError("concatenate: needs at least one tensor")
+    if axis is None:  # numpy's meaning: flatten, then join
+        tensors, axis = [reshape(t, shape=(-1,)) for t in tensors], 0
     return _concatenate(*tensors, axis=axis)
 
 
@@ -414,9 +417,16 @@ def _batch(a):
     return a.shape[0] if a.ndim > 1 else 1
 
 
+def _same_shape(name, a, y):
+    if np.shape(a) != np.shape(y):
+        raise ValueError(f"{name}: the output has shape {np.shape(a)} but the targets have shape "
+                         f"{np.shape(y)}; they must be equal")
+
+
 @primitive("quadratic_cost")
 def quadratic_cost(a, y):
     """J = (1/N) Σₙ ½‖aₙ − yₙ‖² for a batch of N rows (one example when a is a vector)."""
+    _same_shape("quadratic_cost", a, y)
     d = a - y
     return np.asarray(0.5 * np.vdot(d, d) / _batch(a))
 
@@ -431,6 +441,7 @@ defjvp(quadratic_cost, lambda t, ans, a, y: sum(t * (a - y)) / _batch(a),
 def bce_with_logits(z, y):
     """Binary cross-entropy of a = σ(z) against y, from the logits z:
     J = (1/N) Σₙ Σⱼ −[y ln a + (1−y) ln(1−a)] = (1/N) Σ [softplus(z) − y z]  (never log 0)."""
+    _same_shape("bce_with_logits", z, y)
     return np.asarray((np.sum(np.logaddexp(0, z)) - np.vdot(y, z)) / _batch(z))
 
 
@@ -444,6 +455,7 @@ defjvp(bce_with_logits, lambda t, ans, z, y: sum(t * (sigmoid(z) - y)) / _batch(
 def softmax_cross_entropy(z, y):
     """Log-likelihood cost of softmax(z) against target distributions y (one-hot rows):
     J = −(1/N) Σₙ Σⱼ yⱼ ln softmax(z)ⱼ, from the logits z (never log 0)."""
+    _same_shape("softmax_cross_entropy", z, y)
     return np.asarray(-np.vdot(y, log_softmax(z, axis=-1)) / _batch(z))
 
 

@@ -25,9 +25,10 @@ class Tensor:
     """A multi-dimensional array that records the operations applied to it.
 
     ``Tensor(data, requires_grad=False, dtype=None, name=None)``: ``data`` is a Python number,
-    a nested list or a numpy array. Numbers and lists become float64 unless ``dtype`` says
-    otherwise; a numpy array keeps its dtype and is used without a copy when no conversion is
-    needed (like ``torch.as_tensor``). Only floating-point tensors can require grad.
+    a nested list or a numpy array. Numbers and lists become float64 (booleans stay boolean)
+    unless ``dtype`` says otherwise; a numpy array keeps its dtype and is used without a copy
+    when no conversion is needed (like ``torch.as_tensor``). Only floating-point tensors can
+    require grad.
     """
 
     __slots__ = ("data", "grad", "requires_grad", "name", "_node", "_retains_grad", "tangent",
@@ -41,10 +42,9 @@ class Tensor:
     ) -> None:
         if isinstance(data, Tensor):
             data = data.data
+        orig = data
         if dtype is not None:
             dtype = _as_dtype(dtype)
-        elif not isinstance(data, (np.ndarray, np.generic)):
-            dtype = np.float64
         try:
             data = np.asarray(data, dtype=dtype)
         except (ValueError, TypeError) as err:
@@ -52,6 +52,9 @@ class Tensor:
                             f"{err}") from None
         if data.dtype.kind not in "fiub":
             raise TypeError(f"Tensor: data of dtype {data.dtype} is not numeric")
+        if dtype is None and not isinstance(orig, (np.ndarray, np.generic)) \
+                and data.dtype.kind in "iu":
+            data = data.astype(np.float64)  # Python numbers and lists of them: float64
         if requires_grad and data.dtype.kind != "f":
             raise TypeError(
                 f"Tensor: only floating-point tensors can require grad (this one is "
@@ -171,8 +174,12 @@ class Tensor:
         return Tensor._wrap(self.data)
 
     def astype(self, dtype: Any) -> Tensor:
-        """A copy in another floating dtype; differentiable (the gradient is cast back)."""
-        return ops.cast(self, dtype=_as_dtype(dtype))
+        """A copy in another dtype; to a floating dtype it is differentiable (the gradient is
+        cast back), to an integer or boolean dtype it is not."""
+        dtype = _as_dtype(dtype)
+        if dtype.kind != "f":
+            return Tensor(self.data.astype(dtype))
+        return ops.cast(self, dtype=dtype)
 
     # ---- differentiation -----------------------------------------------------------------
     def backward(

@@ -374,7 +374,7 @@ CASES: dict[str, list[tuple[tuple, dict]]] = {
     "affine": [((rnd(4, 3), rnd(2, 3), rnd(2)), {}), ((rnd(3), rnd(2, 3), rnd(2)), {}),
                ((rnd(5, 4, 3), rnd(2, 3), rnd(2)), {})],
     "quadratic_cost": [((rnd(4, 2), rnd(4, 2)), {}), ((rnd(3), rnd(3)), {}),
-                       ((rnd(2, 3), rnd(3)), {})],
+                       ((rnd(2, 3), rnd(2, 3)), {})],
     "bce_with_logits": [((rnd(4, 2), R.uniform(0, 1, (4, 2))), {}),
                         ((rnd(3), R.uniform(0, 1, 3)), {})],
     "softmax_cross_entropy": [((rnd(4, 3), one_hot(4, 3)), {}),

@@ -20,7 +20,13 @@ def rng():
 
 @pytest.mark.parametrize(
     "data, shape",
-    [(3, ()), (2.5, ()), ([1, 2, 3], (3,)), ([[1, 2], [3, 4], [5, 6]], (3, 2)), ([[[1.5]]], (1, 1, 1))],
+    [
+        (3, ()),
+        (2.5, ()),
+        ([1, 2, 3], (3,)),
+        ([[1, 2], [3, 4], [5, 6]], (3, 2)),
+        ([[[1.5]]], (1, 1, 1)),
+    ],
 )
 def test_python_data_becomes_float64(data, shape):
     t = Tensor(data)
@@ -204,6 +210,16 @@ def test_astype_changes_dtype_and_casts_the_gradient_back():
     (z * 3.0).sum().backward()
     assert x32.grad.dtype == np.float32
     np.testing.assert_array_equal(x32.grad.data, np.array([3.0, 3.0], dtype=np.float32))
+
+
+def test_astype_to_integer_does_not_require_grad():
+    x = Tensor([1.7, 2.2], requires_grad=True)
+    try:
+        y = x.astype("int64")
+    except TypeError:
+        return  # refusing is fine too
+    assert y.dtype == np.int64
+    assert not y.requires_grad
 
 
 def test_len_bool_and_zero_grad():
