@@ -252,16 +252,8 @@ def _record(prim: Primitive, args: tuple, kwargs: dict) -> Tensor:
         ans = prim.fun(*raw, **kwargs)
     except (ValueError, IndexError, TypeError) as err:
         raise _explain(prim, args, kwargs, err) from None
-    if type(ans) is not np.ndarray:
-        ans = np.asarray(ans)
-    out = Tensor.__new__(Tensor)
-    out.data = ans
-    out.grad = None
-    out.name = None
-    out._retains_grad = False
-    out.tangent = None
-    out._node = None
-    out.requires_grad = False
+    out = Tensor._wrap(ans)
+    ans = out.data
     if _grad_enabled and prim.differentiable:
         parents = tuple([i for i, a in enumerate(args)
                          if isinstance(a, Tensor) and a.requires_grad])
