@@ -356,7 +356,7 @@ class _FormulaEngine:
             backprop.sgd_step(params, self.grads, self.lr,
                               weight_decay=self.weight_decay, n_train=self.n_train)
             return
-        grads = list(self.grads.grads_W) + list(self.grads.grads_b)
+        grads = list(self.grads[0]) + list(self.grads[1])  # dJ/dW, dJ/db
         flat = [W for W, _ in params] + [b for _, b in params]
         if self.velocity is None:
             self.velocity = [np.zeros_like(p) for p in flat]
