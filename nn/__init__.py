@@ -5,7 +5,7 @@ initialisations, ``backprop`` (BP1–BP4 by hand, no autodiff), ``check_backprop
 by side) and ``data`` (IDX files and MNIST).
 """
 
-from . import backprop, data
+from . import backprop, data, train
 from .check import BackpropReport, check_backprop
 from .costs import COSTS, cross_entropy_cost, get_cost, one_hot, quadratic_cost, softmax_cost
 from .init import init_dense
@@ -16,5 +16,5 @@ from .optim import SGD
 __all__ = [
     "ACTIVATIONS", "COSTS", "MLP", "SGD", "BackpropReport", "Dense", "Module", "Sequential",
     "backprop", "check_backprop", "cross_entropy_cost", "data", "get_cost", "init_dense",
-    "one_hot", "quadratic_cost", "softmax_cost",
+    "one_hot", "quadratic_cost", "softmax_cost", "train",
 ]
