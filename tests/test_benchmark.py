@@ -1,0 +1,135 @@
+"""Smoke test of ``examples/benchmark.py``: a ``--quick`` run in a subprocess, its JSON checked.
+
+Only the structure of the figures and the correctness checks the benchmark makes itself are
+tested (the same weights after one epoch of autodiff and of the hand-written BP1–BP4); never
+timings, which depend on the machine and its load.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parent.parent / "examples" / "benchmark.py"
+
+
+def _positive(x) -> bool:
+    return isinstance(x, (int, float)) and math.isfinite(x) and x > 0
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench") / "bench.json"
+    # One BLAS/torch thread: on a busy 2-core machine spin-waiting thread pools make a smoke run
+    # take minutes instead of seconds.
+    cmd = [sys.executable, str(SCRIPT), "--quick", "--json", str(out), "--blas-threads", "1",
+           "--torch-threads", "1", "--batch-sizes", "10", "32"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return json.loads(out.read_text()), proc.stdout
+
+
+def test_all_sections_present(quick):
+    result, stdout = quick
+    assert set(result) >= {"meta", "micro", "chain", "training", "memory", "targets"}
+    assert set(result["training"]) == {"default", "large"}
+    for title in ("Per-operation overhead", "Deep graph", "Training, one epoch",
+                  "Allocator effect", "Training memory", "Targets"):
+        assert title in stdout
+    assert result["meta"]["args"]["quick"] is True
+    assert _positive(result["meta"]["total_seconds"])
+
+
+def test_allocator_child_ran_with_the_malloc_settings(quick):
+    result, _ = quick
+    default, large = result["training"]["default"], result["training"]["large"]
+    assert default["pid"] != large["pid"]
+    assert all(v is None for v in default["malloc_env"].values())
+    assert large["malloc_env"] == {"MALLOC_MMAP_THRESHOLD_": "1073741824",
+                                   "MALLOC_TRIM_THRESHOLD_": "1073741824"}
+    assert default["blas_threads"] in (1, None) and large["blas_threads"] in (1, None)
+
+
+def test_training_figures(quick):
+    result, _ = quick
+    torch_ok = result["training"]["default"]["torch"] == "ok"
+    for variant in result["training"].values():
+        configs = variant["configs"]
+        assert [(c["dtype"], c["batch"]) for c in configs] == [
+            ("float32", 10), ("float32", 32), ("float64", 10), ("float64", 32)]
+        for c in configs:
+            names = {"autodiff", "reference"} | ({"torch"} if torch_ok else set())
+            assert set(c["median_s"]) == names
+            assert all(_positive(v) for v in c["median_s"].values())
+            assert c["steps"] == math.ceil(600 / c["batch"])
+            assert _positive(c["ratio_ad_ref"]) and _positive(c["ratio_ad_ref_per_repeat_median"])
+            assert len(c["seconds"]["autodiff"]) == 1  # --quick: one repeat
+            if torch_ok:
+                assert _positive(c["ratio_ad_torch"])
+
+
+def test_autodiff_and_reference_end_with_equal_weights(quick):
+    result, _ = quick
+    for variant in result["training"].values():
+        for c in variant["configs"]:
+            tol = 1e-10 if c["dtype"] == "float64" else 1e-4
+            for key in ("agreement_after_1_epoch", "agreement_final"):
+                assert c[key]["autodiff"] <= tol, (c["dtype"], c["batch"], c[key])
+                if "torch" in c[key]:
+                    assert c[key]["torch"] <= tol, (c["dtype"], c["batch"], c[key])
+
+
+def test_micro_and_chain_figures(quick):
+    result, _ = quick
+    micro = result["micro"]
+    assert [o["op"] for o in micro["ops"]] == ["a * b", "a + b", "exp(a)", "sigmoid(a)"]
+    for o in micro["ops"]:
+        assert _positive(o["numpy_us"]) and _positive(o["tensor_us"])
+    g = micro["graph5"]
+    assert _positive(g["forward_us"]) and _positive(g["forward_backward_us"])
+    assert g["max_abs_diff_vs_by_hand"] < 1e-12
+
+    chain = result["chain"]
+    assert chain["nodes"] == 10_000 and len(chain["reps"]) == 3
+    for r in chain["reps"]:
+        assert _positive(r["forward_s"]) and _positive(r["backward_s"])
+        assert r["grad_rel_err"] < 1e-9
+        assert r["freed_by_refcount"] and r["gc_collected"] == 0
+    assert _positive(chain["tracemalloc_graph_mb"])
+
+
+def test_memory_and_targets(quick):
+    result, stdout = quick
+    mem = result["memory"]
+    assert len(mem["epochs"]) == 3
+    assert all(_positive(e["rss_mb"]) for e in mem["epochs"])
+    assert len({e["live_tensors"] for e in mem["epochs"]}) == 1
+    statuses = {t["status"] for t in result["targets"]}
+    assert statuses <= {"PASS", "MISS", "n/a"}
+    agree = [t for t in result["targets"] if t["target"].startswith("weights agree")]
+    assert len(agree) == 8 and all(t["status"] == "PASS" for t in agree)
+    assert any(t["target"].startswith("autodiff <= 1.25 x reference") for t in result["targets"])
+
+
+def test_other_costs_loop_and_single_allocator(tmp_path):
+    """float64 alone (first), the softmax cost, the per-example loop, no child process."""
+    out = tmp_path / "bench.json"
+    cmd = [sys.executable, str(SCRIPT), "--quick", "--json", str(out), "--blas-threads", "1",
+           "--skip-torch", "--skip-chain", "--skip-micro", "--skip-memory", "--allocator",
+           "default", "--dtypes", "float64", "--batch-sizes", "16", "--cost", "softmax",
+           "--with-loop", "--loop-examples", "64"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    result = json.loads(out.read_text())
+    assert set(result["training"]) == {"default"}
+    (c,) = result["training"]["default"]["configs"]
+    assert (c["dtype"], c["batch"]) == ("float64", 16)
+    assert set(c["median_s"]) == {"autodiff", "reference", "loop"}
+    assert all(_positive(v) for v in c["median_s"].values())
+    assert c["agreement_after_1_epoch"]["autodiff"] <= 1e-10
+    assert "loop*" in proc.stdout
