@@ -247,19 +247,23 @@ def _explain(prim: Primitive, args: tuple, kwargs: dict, err: Exception) -> Exce
 
 
 def _record(prim: Primitive, args: tuple, kwargs: dict) -> Tensor:
-    raw = tuple([a.data if isinstance(a, Tensor) else a for a in args])
+    raw = []
+    parents = []
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor):
+            if a.requires_grad:
+                parents.append(i)
+            a = a.data
+        raw.append(a)
     try:
         ans = prim.fun(*raw, **kwargs)
     except (ValueError, IndexError, TypeError) as err:
         raise _explain(prim, args, kwargs, err) from None
     out = Tensor._wrap(ans)
     ans = out.data
-    if _grad_enabled and prim.differentiable:
-        parents = tuple([i for i, a in enumerate(args)
-                         if isinstance(a, Tensor) and a.requires_grad])
-        if parents:
-            out.requires_grad = True
-            out._node = Node(prim, args, kwargs, parents, raw)
+    if parents and _grad_enabled and prim.differentiable:
+        out.requires_grad = True
+        out._node = Node(prim, args, kwargs, tuple(parents), tuple(raw))
     if _counter is not None:
         _counter.forward += 1
     if _tangents_active and prim.differentiable:
@@ -378,8 +382,8 @@ def _sweep(
         for i in node.parents:
             a = node.args[i]
             gi = (prim.vjps.get(i) or prim.vjp(i))(g, ans, *args, **kwargs)
-            if gi.shape != a.data.shape:
-                gi = _ops.sum_to(gi, a.data.shape)
+            if gi.shape != a.data.shape:  # undo broadcasting: the only place it is done
+                gi = (_ops.sum_to if create_graph else _ops.sum_to.fun)(gi, a.data.shape)
             if _counter is not None:
                 _counter.adjoint += 1
             prev = pending.get(a)
@@ -443,7 +447,7 @@ def _root_grad(t: Tensor, g: Any, what: str, create_graph: bool) -> Any:
                 f"pass an array of shape {t.shape} holding the gradient of the final scalar with "
                 "respect to this output (ones for a plain sum)."
             )
-        g = np.ones(t.data.shape, dtype=t.data.dtype)
+        g = _ones(t.data.shape, t.data.dtype)
     elif isinstance(g, Tensor) and create_graph:
         if g.shape != t.shape:
             _as_grad_array(g, t, what)
@@ -451,6 +455,19 @@ def _root_grad(t: Tensor, g: Any, what: str, create_graph: bool) -> Any:
     else:
         g = _as_grad_array(g, t, what)
     return Tensor._wrap(g) if create_graph else g
+
+
+_ONES: dict[tuple, np.ndarray] = {}
+
+
+def _ones(shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """A read-only array of ones (the seed of a scalar output), made once per shape and dtype."""
+    key = (shape, dtype)
+    ones = _ONES.get(key)
+    if ones is None:
+        ones = _ONES[key] = np.ones(shape, dtype)
+        ones.flags.writeable = False
+    return ones
 
 
 def backward(

@@ -85,8 +85,9 @@ defjvp(absolute, lambda t, ans, x: t * sign(x))
 def sigmoid(x):
     """σ(x) = 1 / (1 + e⁻ˣ). Where e⁻ˣ overflows to inf the result is exactly 0, its true
     limit, so the overflow is expected and not reported."""
-    x = np.asarray(x)
-    e = np.negative(x, out=np.empty(x.shape, x.dtype if x.dtype.kind == "f" else np.float64))
+    e = np.negative(x)
+    if type(e) is not np.ndarray or e.dtype.kind != "f":  # 0-d results are numpy scalars
+        e = np.array(e, dtype=np.result_type(e, np.float32))
     with np.errstate(over="ignore", under="ignore"):
         np.exp(e, out=e)
     e += 1.0
@@ -154,6 +155,8 @@ def sum_to(x, shape):
     """The reverse of broadcasting: sum x over the axes along which ``shape`` was broadcast
     to x's shape (leading axes, and axes of length 1 in ``shape``)."""
     lead = x.ndim - len(shape)
+    if lead == 1 and x.shape[1:] == shape:  # the usual case: the gradient of a batch of rows
+        return np.add.reduce(x, axis=0)
     if lead:
         x = x.sum(axis=tuple(range(lead)))
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and x.shape[i] != 1)
