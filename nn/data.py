@@ -18,7 +18,6 @@ import json
 import math
 import operator
 import os
-import secrets
 import struct
 import sys
 import time
@@ -31,6 +30,8 @@ from typing import IO, Any, NamedTuple
 
 import numpy as np
 from numpy.typing import DTypeLike
+
+from autograd_mini.files import atomic_file
 
 __all__ = [
     "DATA_ENV_VAR",
@@ -190,28 +191,6 @@ def read_idx(path: PathLike) -> np.ndarray:
             raise IDXError(f"{path}: corrupt gzip stream ({exc})") from exc
 
 
-def _open_temp(directory: PathLike, name: str) -> tuple[int, str]:
-    """Create a new hidden temp file next to ``name`` in ``directory``; returns (fd, path).
-
-    Unlike ``tempfile.mkstemp`` (mode 0600), the file gets the usual umask-based mode, so
-    the final file, renamed into place, has ordinary permissions.
-    """
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        tmp = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.part")
-        try:
-            return os.open(tmp, flags, 0o666), tmp
-        except FileExistsError:
-            continue
-
-
-def _remove_quietly(path: str) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
-
-
 def write_idx(path: PathLike, array: np.ndarray) -> None:
     """Write ``array`` (any shape with 1..255 dimensions) as an IDX file, atomically.
 
@@ -234,28 +213,17 @@ def write_idx(path: PathLike, array: np.ndarray) -> None:
     header = bytes([0, 0, code, arr.ndim]) + struct.pack(f">{arr.ndim}I", *arr.shape)
     data = np.ascontiguousarray(arr, dtype=_IDX_DTYPES[code]).reshape(-1).view(np.uint8)
 
-    path = os.fspath(path)
-    directory, name = os.path.split(os.path.abspath(path))
-    fd, tmp = _open_temp(directory, name)
-    tmp_left: str | None = tmp
-    try:
-        with os.fdopen(fd, "wb") as f:
-            if name.endswith(".gz"):
-                with gzip.GzipFile(
-                    filename=name[:-3], mode="wb", fileobj=f, mtime=0, compresslevel=6
-                ) as gz:
-                    gz.write(header)
-                    gz.write(data)
-            else:
-                f.write(header)
-                f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        tmp_left = None
-    finally:
-        if tmp_left is not None:
-            _remove_quietly(tmp_left)
+    name = os.path.basename(os.fspath(path))
+    with atomic_file(path) as f:
+        if name.endswith(".gz"):
+            with gzip.GzipFile(
+                filename=name[:-3], mode="wb", fileobj=f, mtime=0, compresslevel=6
+            ) as gz:
+                gz.write(header)
+                gz.write(data)
+        else:
+            f.write(header)
+            f.write(data)
 
 
 # --------------------------------------------------------------------------------------
@@ -614,25 +582,15 @@ def _stream(
 
 
 def _fetch(url: str, dest: Path, expected_md5: str | None, timeout: float, progress: bool) -> None:
-    """Download ``url`` to ``dest`` via a temp file; ``dest`` appears only if complete and valid."""
-    fd, tmp = _open_temp(dest.parent, dest.name)
-    tmp_left: str | None = tmp
-    try:
-        with os.fdopen(fd, "wb") as out:
-            got_md5, size = _stream(url, out, timeout, progress, dest.name)
-            out.flush()
-            os.fsync(out.fileno())
+    """Download ``url`` to ``dest`` via a temp file; ``dest`` appears only if complete and valid
+    (a failed, interrupted or mismatched download leaves nothing behind)."""
+    with atomic_file(dest) as out:
+        got_md5, size = _stream(url, out, timeout, progress, dest.name)
         if expected_md5 is not None and got_md5 != expected_md5.lower():
             raise _MirrorFailure(
                 f"checksum mismatch: expected md5 {expected_md5}, got {got_md5} "
                 f"({size} bytes received)"
             )
-        os.replace(tmp, dest)
-        tmp_left = None
-    finally:
-        # Also runs on KeyboardInterrupt: never leave a partial file behind.
-        if tmp_left is not None:
-            _remove_quietly(tmp_left)
 
 
 def _download(

@@ -39,7 +39,6 @@ import json
 import math
 import os
 import signal
-import tempfile
 import threading
 import time
 import zipfile
@@ -51,6 +50,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from autograd_mini import no_grad, ops
+from autograd_mini.files import atomic_file
 
 from . import backprop
 from .costs import COSTS, get_cost, one_hot
@@ -406,23 +406,9 @@ def write_npz_atomic(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarr
     """``np.savez`` ``arrays`` to ``path`` atomically: written to a temporary file in the same
     directory, synced, then renamed over ``path``; on any error (Ctrl-C included) ``path`` is
     left as it was. The name is used as given (no ``.npz`` is appended)."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                               dir=target.parent if str(target.parent) else ".")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it owner-only
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return target
+    with atomic_file(path) as fh:
+        np.savez(fh, **arrays)
+    return Path(path)
 
 
 class Checkpoint(NamedTuple):

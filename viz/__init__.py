@@ -8,7 +8,9 @@ called: importing ``viz`` never imports matplotlib.
 
 from __future__ import annotations
 
-from .dot import RenderError, available_backends, render, write_atomic
+from autograd_mini.files import write_atomic
+
+from .dot import RenderError, available_backends, render
 from .graph import (
     Diagram,
     GraphTooLargeError,

@@ -20,7 +20,6 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +36,6 @@ __all__ = [
     "find_renderer",
     "find_system_dot",
     "render",
-    "write_atomic",
 ]
 
 ENV_VAR = "AUTOGRAD_MINI_DOT"
@@ -250,37 +248,3 @@ def render(
         base = fmt.split(":", 1)[0]
         return out.decode("utf-8") if base in TEXT_FORMATS else out
     raise RenderError("; ".join(errors) + f". To render graphs, {INSTALL_HINT}.")
-
-
-# --------------------------------------------------------------------------- files
-
-
-def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> Path:
-    """Write ``data`` to ``path`` so that readers never see a partial file.
-
-    The bytes go to a temporary file in the same directory, which is flushed, synced and then
-    renamed over ``path`` with :func:`os.replace`. On any error (including KeyboardInterrupt)
-    the temporary file is removed and ``path`` is left untouched. ``str`` data is written as
-    UTF-8. Returns ``path`` as a :class:`~pathlib.Path`.
-    """
-    target = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    directory = target.parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        # mkstemp creates files readable only by the owner; give the usual permissions.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return target

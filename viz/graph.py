@@ -32,7 +32,9 @@ from typing import Any
 import graphviz
 import numpy as np
 
-from .dot import RenderError, render, write_atomic
+from autograd_mini.files import write_atomic
+
+from .dot import RenderError, render
 
 __all__ = [
     "Diagram",

@@ -2,8 +2,8 @@
 
 matplotlib is optional (``pip install autograd-mini[plot]``) and is imported only when one of
 these functions is called, with the non-interactive Agg back-end. Each function writes a PNG or
-an SVG, chosen by the suffix of ``path``, atomically (see :func:`viz.dot.write_atomic`), and
-returns ``path``.
+an SVG, chosen by the suffix of ``path``, atomically (``autograd_mini.files.write_atomic``),
+and returns ``path``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .dot import write_atomic
+from autograd_mini.files import write_atomic
 
 __all__ = ["plot_history", "plot_misclassified", "plot_weights"]
 
