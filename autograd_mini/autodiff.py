@@ -21,7 +21,8 @@ Rules may return a gradient of a broadcast shape; the sweep sums it back to the 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+import heapq
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -309,33 +310,6 @@ def _push_tangents(prim: Primitive, args: tuple, raw: tuple, ans: np.ndarray, kw
 # --------------------------------------------------------------------------------------------
 
 
-def toposort(roots: Iterable[Tensor]) -> list[Tensor]:
-    """Every tensor that requires grad and that ``roots`` depend on, each after its inputs.
-
-    An iterative depth-first search: ``(t, False)`` on the stack means "visit t", ``(t, True)``
-    means "all of t's inputs are placed; place t". Leaves are placed as soon as they are seen.
-    """
-    order: list[Tensor] = []
-    seen: set[Tensor] = set()
-    stack = [(r, False) for r in roots]
-    while stack:
-        t, inputs_placed = stack.pop()
-        if inputs_placed:
-            order.append(t)
-        elif t not in seen:
-            seen.add(t)
-            node = t._node
-            if node is None:
-                order.append(t)
-                continue
-            stack.append((t, True))
-            args = node.args
-            for i in node.parents:
-                if args[i] not in seen:
-                    stack.append((args[i], False))
-    return order
-
-
 def _sweep(
     roots: Sequence[Tensor],
     root_grads: Sequence[Any],
@@ -344,6 +318,11 @@ def _sweep(
     targets: Sequence[Tensor] | None = None,
 ) -> dict[Tensor, Any]:
     """Propagate ``root_grads`` from ``roots`` to everything they depend on.
+
+    Tensors are visited in decreasing creation number (``Tensor._seq``): every use of a tensor
+    was made after it, so when a tensor is reached, all the gradient flowing into it has
+    arrived. A heap of the tensors that have received some gradient gives that order without a
+    separate pass over the graph (and without recursion, however deep the graph).
 
     With ``targets=None`` the gradients are accumulated into ``.grad`` of the leaves (and of
     non-leaves that asked to ``retain_grad``). Otherwise nothing's ``.grad`` is touched and the
@@ -355,14 +334,17 @@ def _sweep(
     want = None if targets is None else set(targets)
     found: dict[Tensor, Any] = {}
     pending: dict[Tensor, tuple[Any, bool]] = {}
+    heap: list[tuple[int, Tensor]] = []
     for r, g in zip(roots, root_grads, strict=True):
         prev = pending.get(r)
-        pending[r] = (g, False) if prev is None else (prev[0] + g, True)
-    for t in reversed(toposort(roots)):
-        entry = pending.pop(t, None)
-        if entry is None:
-            continue
-        g, fresh = entry
+        if prev is None:
+            pending[r] = (g, False)
+            heapq.heappush(heap, (-r._seq, r))
+        else:
+            pending[r] = (prev[0] + g, True)
+    while heap:
+        t = heapq.heappop(heap)[1]
+        g, fresh = pending.pop(t)
         node = t._node
         if want is None:
             if node is None or t._retains_grad:
@@ -390,6 +372,7 @@ def _sweep(
             if prev is None:
                 fresh = gi is not g and (gi.data if create_graph else gi).base is None
                 pending[a] = (gi, fresh)
+                heapq.heappush(heap, (-a._seq, a))
             else:
                 pending[a] = (prev[0] + gi, True)
         if not retain_graph:

@@ -7,9 +7,14 @@ reverse sweep over that record and fills ``.grad`` on the leaves.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
+
+# Every tensor is numbered as it is made. A tensor's inputs exist before it does, so decreasing
+# numbers are a reverse topological order of any graph: the backward sweep relies on it.
+_creation_order = itertools.count()
 
 _FLOAT_NAMES = {"float32": np.float32, "float64": np.float64, "float16": np.float16}
 
@@ -32,7 +37,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "name", "_node", "_retains_grad", "tangent",
-                 "__weakref__")
+                 "_seq", "__weakref__")
 
     # numpy defers to our reflected operators, so ``ndarray * Tensor`` is a Tensor.
     __array_ufunc__ = None
@@ -67,6 +72,7 @@ class Tensor:
         self._node = None
         self._retains_grad = False
         self.tangent = None
+        self._seq = next(_creation_order)
 
     @classmethod
     def _wrap(cls, data: np.ndarray) -> Tensor:
@@ -79,6 +85,7 @@ class Tensor:
         t._node = None
         t._retains_grad = False
         t.tangent = None
+        t._seq = next(_creation_order)
         return t
 
     # ---- attributes ----------------------------------------------------------------------
