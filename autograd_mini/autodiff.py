@@ -7,8 +7,8 @@ This module holds the whole machinery of reverse-mode differentiation:
   one reverse rule (vjp) and one forward rule (jvp) per argument;
 * recording: calling a primitive on Tensors computes the result and, when some input requires
   grad, attaches a ``Node`` (primitive, arguments) to it — the graph is the web of these nodes;
-* the backward sweep: one pass over the graph in reverse topological order, found iteratively
-  (no recursion, so a chain a million operations deep is fine).
+* the backward sweep: one pass over the graph in reverse topological order — decreasing
+  creation number — with no recursion, so a chain a million operations deep is fine.
 
 A reverse rule has the form ``rule(g, ans, *args, **kwargs) -> gradient for one argument`` where
 ``g`` is the gradient of the result ``ans``. Rules are written with plain operators and with the
