@@ -49,7 +49,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from autograd_mini import no_grad, ops
+from autograd_mini import Tensor, no_grad, ops
 from autograd_mini.files import atomic_file
 
 from . import backprop
@@ -194,19 +194,15 @@ def compare_configs(
     (:data:`DATA_KEYS`) differ, naming both. Returns notes about the other differences
     (learning rate, engine, ...: allowed, but the run then differs from an uninterrupted one).
     """
-    arch = [k for k in ARCH_KEYS if getattr(saved, k) != getattr(requested, k)]
-    if arch:
-        diffs = ", ".join(f"{k} {_show(getattr(saved, k))} vs {_show(getattr(requested, k))}"
-                          for k in arch)
+    diffs = _differences(saved, requested, ARCH_KEYS)
+    if diffs:
         raise ValueError(
             f"{source} holds a {saved.describe()}, but a {requested.describe()} was requested "
             f"({diffs}); refusing to load it. Request the checkpoint's architecture, or start "
             "a new run with another checkpoint path."
         )
-    data = [k for k in DATA_KEYS if getattr(saved, k) != getattr(requested, k)]
-    if data:
-        diffs = ", ".join(f"{k} {_show(getattr(saved, k))} vs {_show(getattr(requested, k))}"
-                          for k in data)
+    diffs = _differences(saved, requested, DATA_KEYS)
+    if diffs:
         raise ValueError(
             f"{source} was trained on other data or batches than requested ({diffs}: checkpoint "
             "vs request); its position in the mini-batch order cannot be continued. Use the "
@@ -227,6 +223,12 @@ def compare_configs(
             notes.append(f"{k} changed from {_show(old)} to {_show(new)}: the run will differ "
                          "from an uninterrupted one")
     return notes
+
+
+def _differences(saved: TrainConfig, requested: TrainConfig, keys: Any) -> str:
+    """"key old vs new" for each of ``keys`` on which the two configurations differ."""
+    return ", ".join(f"{k} {_show(getattr(saved, k))} vs {_show(getattr(requested, k))}"
+                     for k in keys if getattr(saved, k) != getattr(requested, k))
 
 
 def _show(value: Any) -> str:
@@ -304,6 +306,7 @@ class _AutodiffEngine:
 
     def __init__(self, model: MLP, config: TrainConfig, n_train: int) -> None:
         self.model = model
+        self.cost_name = config.cost
         self.cost_fn = get_cost(config.cost)
         self.optimizer = SGD(
             [{"params": model.weights(), "weight_decay": config.weight_decay / n_train},
@@ -327,69 +330,18 @@ class _AutodiffEngine:
         self.optimizer.load_state_dict(state)
 
 
-class _FormulaEngine:
-    """Gradients by the hand-derived BP1–BP4 (:func:`nn.backprop.backprop_batched`), update by
-    :func:`nn.backprop.sgd_step`; momentum as in :class:`nn.SGD`, kept here."""
-
-    def __init__(self, model: MLP, config: TrainConfig, n_train: int) -> None:
-        self.model = model
-        self.cost = config.cost
-        self.lr, self.momentum = config.lr, config.momentum
-        self.weight_decay, self.n_train = config.weight_decay, n_train
-        self.decay = config.weight_decay / n_train  # the same float nn.SGD is given
-        self.activations = model.activations
-        self.velocity: list[np.ndarray] | None = None  # [vW0, ..., vW(L-1), vb0, ...]
-        self.grads: backprop.Gradients | None = None
-
-    def _params(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        return [(layer.weight.data, layer.bias.data) for layer in self.model.layers]
+class _FormulaEngine(_AutodiffEngine):
+    """Gradients by the hand-derived BP1–BP4 (:func:`nn.backprop.backprop_batched`), no
+    autodiff; the update is the same :class:`nn.SGD` step as for the autodiff engine."""
 
     def gradients(self, xb: np.ndarray, yb: np.ndarray) -> float:
-        self.grads = backprop.backprop_batched(self._params(), self.activations, xb, yb,
-                                               self.cost)
-        return float(self.grads.cost)
-
-    def update(self) -> None:
-        assert self.grads is not None
-        params = self._params()
-        if not self.momentum:
-            backprop.sgd_step(params, self.grads, self.lr,
-                              weight_decay=self.weight_decay, n_train=self.n_train)
-            return
-        grads = list(self.grads[0]) + list(self.grads[1])  # dJ/dW, dJ/db
-        flat = [W for W, _ in params] + [b for _, b in params]
-        if self.velocity is None:
-            self.velocity = [np.zeros_like(p) for p in flat]
-        n_layers = len(params)
-        for i, (p, g, v) in enumerate(zip(flat, grads, self.velocity, strict=True)):
-            if i < n_layers and self.decay:
-                g = p * self.decay + g  # ∂C/∂W + (λ/n) W, summed in nn.SGD's order
-            v *= self.momentum
-            v += g
-        backprop.sgd_step(params, (self.velocity[:n_layers], self.velocity[n_layers:]),
-                          self.lr)
-
-    def state_dict(self) -> dict[str, np.ndarray]:
-        if self.velocity is None:
-            return {}
-        return {f"velocity.{i}": v.copy() for i, v in enumerate(self.velocity)}
-
-    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
-        flat = self.model.weights() + self.model.biases()
-        if not state:
-            self.velocity = None
-            return
-        velocity = [np.zeros_like(p.data) for p in flat]
-        for key, value in state.items():
-            prefix, _, index = key.partition(".")
-            if prefix != "velocity" or not index.isdigit() or int(index) >= len(flat):
-                raise KeyError(f"unexpected optimizer state key {key!r}")
-            i = int(index)
-            if np.shape(value) != flat[i].shape:
-                raise ValueError(f"{key} has shape {np.shape(value)}, the parameter has "
-                                 f"{flat[i].shape}")
-            velocity[i] = np.array(value, dtype=flat[i].dtype)
-        self.velocity = velocity
+        layers = self.model.layers
+        grads = backprop.backprop_batched(
+            [(layer.weight.data, layer.bias.data) for layer in layers],
+            self.model.activations, xb, yb, self.cost_name)
+        for layer, g_w, g_b in zip(layers, grads.weights, grads.biases, strict=True):
+            layer.weight.grad, layer.bias.grad = Tensor(g_w), Tensor(g_b)
+        return float(grads.cost)
 
 
 def _make_engine(model: MLP, config: TrainConfig, n_train: int) -> Any:

@@ -158,24 +158,17 @@ def _candidates(backend: str | None) -> list[Renderer]:
         raise ValueError(f"backend must be 'system', 'pure' or None, not {backend!r}")
 
     out = []
-    if backend in (None, "system"):
-        path = find_system_dot()
-        if path:
-            out.append(Renderer(path, "system"))
-        elif backend == "system":
-            raise RenderError(
-                "backend='system' was requested but no Graphviz `dot` is on PATH; "
-                f"{INSTALL_HINT}."
-            )
-    if backend in (None, "pure"):
-        path = find_pure_dot()
-        if path:
-            out.append(Renderer(path, "pure"))
-        elif backend == "pure":
-            raise RenderError(
-                "backend='pure' was requested but the graphviz-pure executable was not found; "
-                "`pip install graphviz-pure`."
-            )
+    for name, find, missing in (
+        ("system", find_system_dot, f"no Graphviz `dot` is on PATH; {INSTALL_HINT}"),
+        ("pure", find_pure_dot,
+         "the graphviz-pure executable was not found; `pip install graphviz-pure`"),
+    ):
+        if backend in (None, name):
+            path = find()
+            if path:
+                out.append(Renderer(path, name))
+            elif backend == name:
+                raise RenderError(f"backend={name!r} was requested but {missing}.")
     if not out:
         raise RenderError(f"Cannot render graphs: no Graphviz `dot` program found; {INSTALL_HINT}.")
     return out
