@@ -85,6 +85,18 @@ def softmax_cost(z: Tensor, y: Any) -> Tensor:
     return ops.softmax_cross_entropy(z, targets(y, z, "softmax"))
 
 
+def output_cost(name: str, z: Tensor, a: Tensor, y: Any) -> Tensor:
+    """The cost ``name`` of a batch from the output layer's z and a = σ(z): quadratic from a,
+    cross-entropy (sigmoid outputs) and softmax from z — exact also under ``no_grad``, where no
+    recorded graph leads from a back to z."""
+    get_cost(name)
+    if name == "quadratic":
+        return quadratic_cost(a, y)
+    if name == "cross-entropy":
+        return ops.bce_with_logits(z, targets(y, z, name))
+    return softmax_cost(z, y)
+
+
 COSTS: dict[str, Callable[[Tensor, Any], Tensor]] = {
     "quadratic": quadratic_cost,
     "cross-entropy": cross_entropy_cost,

@@ -33,6 +33,8 @@ from numpy.typing import DTypeLike
 
 from autograd_mini.files import atomic_file
 
+from . import costs
+
 __all__ = [
     "DATA_ENV_VAR",
     "IDX_FILES",
@@ -487,11 +489,7 @@ def _load_split(
     x = (images.reshape(n, 28 * 28) if flatten else images).astype(dtype)
     x /= 255  # division (not * 1/255) so that 255 maps to exactly 1.0
     y = labels.astype(np.int64)
-    if one_hot:
-        y_hot = np.zeros((n, 10), dtype)
-        y_hot[np.arange(n), y] = 1
-        return x, y_hot
-    return x, y
+    return (x, costs.one_hot(y, 10, dtype)) if one_hot else (x, y)
 
 
 # -- downloading ------------------------------------------------------------------------

@@ -49,11 +49,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from autograd_mini import Tensor, no_grad, ops
+from autograd_mini import Tensor, no_grad
 from autograd_mini.files import atomic_file
 
 from . import backprop
-from .costs import COSTS, get_cost, one_hot
+from .costs import COSTS, get_cost, one_hot, output_cost
 from .data import BatchIterator
 from .init import INITS
 from .layers import ACTIVATIONS, MLP
@@ -252,16 +252,6 @@ class Evaluation(NamedTuple):
     predictions: np.ndarray
 
 
-def _batch_cost(cost: str, z: Any, a: Any, y: np.ndarray) -> float:
-    """Mean cost of a batch from the output layer's z and a (cross-entropy and softmax from
-    the logits, exactly)."""
-    if cost == "quadratic":
-        return float(ops.quadratic_cost(a, y).item())
-    if cost == "cross-entropy":
-        return float(ops.bce_with_logits(z, y).item())
-    return float(ops.softmax_cross_entropy(z, y).item())
-
-
 def evaluate(
     model: MLP, x: np.ndarray, labels: np.ndarray, cost: str, batch_size: int = 1000
 ) -> Evaluation:
@@ -281,7 +271,6 @@ def evaluate(
         raise ValueError(f"evaluate: {len(x)} examples but {n} labels")
     if n == 0:
         raise ValueError("evaluate: no examples")
-    n_out = model.sizes[-1]
     dtype = model.layers[0].weight.dtype
     predictions = np.empty(n, dtype=np.int64)
     total = 0.0
@@ -290,7 +279,7 @@ def evaluate(
             xb = np.asarray(x[start:start + batch_size], dtype=dtype)
             yb = labels[start:start + batch_size]
             zs, acts = model.forward_all(xb)
-            total += _batch_cost(cost, zs[-1], acts[-1], one_hot(yb, n_out, dtype)) * len(xb)
+            total += output_cost(cost, zs[-1], acts[-1], yb).item() * len(xb)
             predictions[start:start + len(xb)] = np.argmax(acts[-1].data, axis=1)
     correct = int(np.count_nonzero(predictions == labels))
     return Evaluation(total / n, correct / n, correct, predictions)
