@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .autodiff import grad
+from .functional import jacobian
 from .tensor import Tensor
 
 
@@ -41,23 +41,21 @@ def numerical_jacobian(fn: Callable, inputs: list, i: int, eps: float) -> np.nda
 
 
 def analytic_jacobians(fn: Callable, inputs: list) -> tuple[Tensor, list[np.ndarray]]:
-    """The Jacobian of fn's output with respect to each input that requires grad, one
-    reverse sweep per output element: a list of (m, n_i) arrays."""
+    """fn's output, and its reverse-mode Jacobian with respect to each input that requires grad
+    (one reverse sweep per output element): a list of (m, n_i) arrays."""
     out = fn(*inputs)
     if not isinstance(out, Tensor):
         raise TypeError(f"gradcheck: the function must return a Tensor, not {type(out).__name__}")
-    wrt = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
-    jac = [np.zeros((out.size, x.size)) for x in wrt]
-    if not out.requires_grad:
-        return out, jac
-    for k in range(out.size):
-        seed = np.zeros(out.shape)
-        seed.flat[k] = 1.0
-        grads = grad(out, wrt, grad_outputs=seed, retain_graph=True, allow_unused=True)
-        for J, g in zip(jac, grads, strict=True):
-            if g is not None:
-                J[k] = g.data.ravel()
-    return out, jac
+    wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+
+    def of_wrt(*xs: Tensor) -> Tensor:  # fn with only the inputs that require grad varying
+        args = list(inputs)
+        for i, x in zip(wrt, xs, strict=True):
+            args[i] = x
+        return fn(*args)
+
+    jacs = jacobian(of_wrt, tuple(inputs[i].data for i in wrt), mode="reverse")
+    return out, [J.data.reshape(out.size, inputs[i].size) for J, i in zip(jacs, wrt, strict=True)]
 
 
 def gradcheck(

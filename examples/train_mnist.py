@@ -164,8 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--engine", choices=list(ENGINES),
                        help="autodiff: gradients by the engine's backward(), update by "
                             "nn.SGD; formulas: gradients by the hand-derived BP1-BP4 "
-                            "(nn.backprop.backprop_batched), update by nn.backprop.sgd_step, "
-                            f"same rule, for comparison (default: {d.engine})")
+                            "(nn.backprop.backprop_batched), the same nn.SGD update, for "
+                            f"comparison (default: {d.engine})")
     out = p.add_argument_group("output")
     out.add_argument("--checkpoint", metavar="PATH",
                      help="save the state to this .npz file after every epoch and on Ctrl-C")

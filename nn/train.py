@@ -19,9 +19,9 @@ Update rule (both engines). Costs are batch *means*, so with η = ``lr``, μ = `
 
 ``engine="autodiff"`` gets ∂C/∂w from ``backward()`` and updates with :class:`nn.SGD` (parameter
 groups ``[{"params": weights, "weight_decay": λ/n}, {"params": biases}]``).
-``engine="formulas"`` gets it from the hand-derived :func:`nn.backprop.backprop_batched` and
-updates with :func:`nn.backprop.sgd_step`; with momentum the velocity above is kept here, in the
-same layout as ``SGD.state_dict()``, so a checkpoint can be resumed with either engine.
+``engine="formulas"`` gets it from the hand-derived :func:`nn.backprop.backprop_batched` (no
+autodiff) and applies the same :class:`nn.SGD` update, so a checkpoint can be resumed with
+either engine.
 
 Checkpoints are ``.npz`` files readable with ``allow_pickle=False``, written atomically (a
 temporary file in the same directory, then ``os.replace``). They hold the weights ``W0, b0, ...``,
