@@ -3,7 +3,7 @@
 Everything here is built on the two sweeps the engine already has:
 
 * **forward mode** (``jvp``): the inputs carry a tangent ``v`` and, inside
-  ``autodiff.forward_mode()``, every primitive pushes the tangents of its inputs forward with
+  ``forward_mode()``, every primitive pushes the tangents of its inputs forward with
   its jvp rule (dual numbers, one operation at a time). One sweep gives ``J·v``: the change of
   *every output* caused by a change of the inputs in *one direction* — one column of the
   Jacobian per sweep when ``v`` is a unit vector.
@@ -34,7 +34,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .autodiff import OpCounter, count_ops, enable_grad, forward_mode, grad, no_grad
+from .counting import OpCounter, count_ops
+from .grad_mode import enable_grad, no_grad
+from .sweep import grad
+from .tangents import forward_mode
 from .tensor import Tensor
 
 __all__ = ["OpCounter", "count_ops", "hessian", "hvp", "jacobian", "jvp", "vjp"]

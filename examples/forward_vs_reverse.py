@@ -44,7 +44,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from autograd_mini import Tensor, no_grad, ops  # noqa: E402
-from autograd_mini.autodiff import forward_mode  # noqa: E402
+from autograd_mini import forward_mode  # noqa: E402
 from autograd_mini.functional import count_ops, jvp, vjp  # noqa: E402
 
 # --------------------------------------------------------------------------------------------

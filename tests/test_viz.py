@@ -29,7 +29,7 @@ from viz import (
     write_atomic,
 )
 from viz.dot import ENV_VAR, find_pure_dot, find_system_dot
-from viz.graph import format_scalar
+from viz.formatting import format_scalar
 
 dot_module = importlib.import_module("viz.dot")
 

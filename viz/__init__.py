@@ -4,23 +4,24 @@ Graph drawing needs only the ``graphviz`` Python package plus a ``dot`` program:
 Graphviz or the pip package ``graphviz-pure`` (see :mod:`viz.dot`). The training plots need
 matplotlib (``pip install autograd-mini[plot]``), which is imported only when a plot function is
 called: importing ``viz`` never imports matplotlib.
+
+Importing ``viz`` also makes notebooks show a Tensor as the picture of its graph
+(:mod:`viz.notebook`).
 """
 
 from __future__ import annotations
 
 from autograd_mini.files import write_atomic
 
+from . import notebook
+from .diagram import Diagram
 from .dot import RenderError, available_backends, render
-from .graph import (
-    Diagram,
-    GraphTooLargeError,
-    draw_graph,
-    draw_model,
-    render_svg,
-    retain_grads,
-    tensor_repr_svg,
-)
+from .graph import GraphTooLargeError, draw_graph, local_derivatives, render_svg, retain_grads
+from .model import draw_model
+from .notebook import tensor_repr_svg
 from .plots import plot_history, plot_misclassified, plot_weights  # matplotlib: lazy
+
+notebook.install()
 
 __all__ = [
     "Diagram",
@@ -29,6 +30,7 @@ __all__ = [
     "available_backends",
     "draw_graph",
     "draw_model",
+    "local_derivatives",
     "plot_history",
     "plot_misclassified",
     "plot_weights",
@@ -38,4 +40,3 @@ __all__ = [
     "tensor_repr_svg",
     "write_atomic",
 ]
-

@@ -1,0 +1,108 @@
+"""Reductions over axes — sum, mean, max, logsumexp — and the softmax family built on them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..primitive import def_linear, defjvp, defvjp, primitive
+from .elementwise import exp
+from .shapes import broadcast_to, reshape
+
+
+def unreduce(g, shape, axis, keepdims):
+    """Broadcast g, the result of reducing an array of ``shape`` over ``axis``, back to it."""
+    if axis is not None and not keepdims:
+        axes = axis if isinstance(axis, tuple) else (axis,)
+        kept = list(g.shape)
+        for a in sorted(a % len(shape) for a in axes):
+            kept.insert(a, 1)
+        g = reshape(g, shape=tuple(kept))
+    return broadcast_to(g, shape=shape)
+
+
+@primitive("sum")
+def sum(x, axis=None, keepdims=False):  # noqa: A001 - numpy's name
+    """Σ x over ``axis`` (all axes when None)."""
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+defvjp(sum, lambda g, ans, x, axis=None, keepdims=False: unreduce(g, x.shape, axis, keepdims))
+def_linear(sum)
+
+
+@primitive("mean")
+def mean(x, axis=None, keepdims=False):
+    """The mean of x over ``axis`` (all axes when None)."""
+    return np.mean(x, axis=axis, keepdims=keepdims)
+
+
+def _count(x, ans):
+    return x.size // (ans.size or 1)
+
+
+defvjp(mean, lambda g, ans, x, axis=None, keepdims=False:
+       unreduce(g, x.shape, axis, keepdims) / _count(x, ans))
+def_linear(mean)
+
+
+@primitive("max")
+def max(x, axis=None, keepdims=False):  # noqa: A001 - numpy's name
+    """The largest element of x over ``axis``. Its gradient is shared equally between ties."""
+    return np.max(x, axis=axis, keepdims=keepdims)
+
+
+@primitive("argmax_share", differentiable=False)
+def argmax_share(x, ans, axis=None, keepdims=False):
+    """1/k where x equals its maximum over ``axis`` (k = number of ties), 0 elsewhere."""
+    if axis is not None and not keepdims:
+        ans = np.expand_dims(ans, axis)
+    hit = (x == ans).astype(x.dtype)
+    return hit / hit.sum(axis=axis, keepdims=True)
+
+
+defvjp(max, lambda g, ans, x, axis=None, keepdims=False:
+       unreduce(g, x.shape, axis, keepdims) * argmax_share(x, ans, axis=axis, keepdims=keepdims))
+defjvp(max, lambda t, ans, x, axis=None, keepdims=False:
+       sum(t * argmax_share(x, ans, axis=axis, keepdims=keepdims), axis=axis, keepdims=keepdims))
+
+
+@primitive("logsumexp")
+def logsumexp(x, axis=None, keepdims=False):
+    """log Σ exp(x) over ``axis``, shifted by the maximum so that exp never overflows."""
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    with np.errstate(divide="ignore"):  # log 0 = -inf is the right answer for all -inf
+        r = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return r if keepdims or axis is None and r.ndim == 0 else np.squeeze(r, axis=axis)
+
+
+def _softmax_of(x, ans, axis, keepdims):
+    return exp(x - unreduce(ans, x.shape, axis, keepdims))
+
+
+defvjp(logsumexp, lambda g, ans, x, axis=None, keepdims=False:
+       unreduce(g, x.shape, axis, keepdims) * _softmax_of(x, ans, axis, keepdims))
+defjvp(logsumexp, lambda t, ans, x, axis=None, keepdims=False:
+       sum(t * _softmax_of(x, ans, axis, keepdims), axis=axis, keepdims=keepdims))
+
+
+@primitive("softmax")
+def softmax(x, axis=-1):
+    """exp(x) / Σ exp(x) along ``axis``, computed from x − max(x)."""
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    e /= np.sum(e, axis=axis, keepdims=True)
+    return e
+
+
+defvjp(softmax, lambda g, ans, x, axis=-1: ans * (g - sum(g * ans, axis=axis, keepdims=True)))
+defjvp(softmax, lambda t, ans, x, axis=-1: ans * (t - sum(t * ans, axis=axis, keepdims=True)))
+
+
+@primitive("log_softmax")
+def log_softmax(x, axis=-1):
+    """x − logsumexp(x) along ``axis``."""
+    return x - logsumexp(x, axis=axis, keepdims=True)
+
+
+defvjp(log_softmax, lambda g, ans, x, axis=-1: g - exp(ans) * sum(g, axis=axis, keepdims=True))
+defjvp(log_softmax, lambda t, ans, x, axis=-1: t - sum(exp(ans) * t, axis=axis, keepdims=True))

@@ -1,0 +1,66 @@
+"""What the engine is doing right now: whether it records, and who is watching.
+
+Two pieces of state steer every operation:
+
+* ``grad_enabled`` — whether operations on Tensors are recorded for the backward sweep
+  (switched by ``no_grad`` / ``enable_grad`` in ``grad_mode.py``);
+* ``observers`` — objects told about each recorded operation and each step of the backward
+  sweep. Forward mode (``forward_mode.py``), operation counting (``counting.py``) and the
+  step-by-step traces of ``viz`` are observers. When there are none — the usual case — the
+  recording path and the sweep pay one attribute test for all of them together.
+
+This is the bottom of the engine: it imports nothing from the package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+
+class Observer:
+    """Something that watches the engine work. Subclass it and override what you need.
+
+    ``recorded`` is called after every primitive applied to Tensors (recording or not);
+    ``tangent_rule`` when forward mode applies a jvp rule; ``visited`` when the backward sweep
+    reaches a tensor with its total gradient; ``sent`` after each reverse rule, with the gradient
+    it sent to one input (already summed back to that input's shape).
+    """
+
+    def recorded(self, out: Any, prim: Any, args: tuple, raw: tuple, params: dict) -> None:
+        """``out = prim(*args, **params)`` was computed; ``raw`` are the arguments' values."""
+
+    def tangent_rule(self, prim: Any, argnum: int) -> None:
+        """Forward mode pushed the tangent of argument ``argnum`` through ``prim``."""
+
+    def visited(self, tensor: Any, grad: Any) -> None:
+        """The backward sweep reached ``tensor``; ``grad`` is all the gradient it will get."""
+
+    def sent(self, tensor: Any, argnum: int, to: Any, grad: Any) -> None:
+        """The reverse rule of ``tensor``'s operation for argument ``argnum`` sent ``grad`` to
+        the input ``to``."""
+
+
+class _State:
+    """The engine's mode. One instance; see the module docstring."""
+
+    __slots__ = ("grad_enabled", "observers")
+
+    def __init__(self) -> None:
+        self.grad_enabled = True
+        self.observers: tuple[Observer, ...] = ()
+
+
+state = _State()
+
+
+@contextmanager
+def observing(observer: Observer) -> Iterator[Observer]:
+    """``with observing(obs): ...`` — ``obs`` is told about every operation inside."""
+    prev = state.observers
+    state.observers = prev + (observer,)
+    try:
+        yield observer
+    finally:
+        state.observers = prev

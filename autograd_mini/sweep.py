@@ -1,0 +1,247 @@
+"""The backward sweep: ``backward()`` and ``grad()``.
+
+One pass over the recorded graph in reverse topological order — decreasing creation number —
+with no recursion, so a chain a million operations deep is fine. Each tensor reached passes its
+total gradient ``g`` through its operation's reverse rules to its inputs; gradients arriving at
+a tensor by several paths are summed; broadcasting is undone by ``sum_to``, here and nowhere
+else. ``backward()`` accumulates the results into ``.grad`` of the leaves; ``grad()`` returns
+them and touches no ``.grad``.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .broadcasting import sum_to
+from .grad_mode import enable_grad, set_grad_enabled
+from .state import state
+from .tensor_base import TensorBase
+
+
+def _sweep(
+    roots: Sequence[TensorBase],
+    root_grads: Sequence[Any],
+    retain_graph: bool,
+    create_graph: bool,
+    targets: Sequence[TensorBase] | None = None,
+) -> dict[TensorBase, Any]:
+    """Propagate ``root_grads`` from ``roots`` to everything they depend on.
+
+    Tensors are visited in decreasing creation number (``_seq``): every use of a tensor was made
+    after it, so when a tensor is reached, all the gradient flowing into it has arrived. A heap
+    of the tensors that have received some gradient gives that order without a separate pass
+    over the graph (and without recursion, however deep the graph).
+
+    With ``targets=None`` the gradients are accumulated into ``.grad`` of the leaves (and of
+    non-leaves that asked to ``retain_grad``). Otherwise nothing's ``.grad`` is touched and the
+    total gradient of each target is returned.
+
+    The pending gradient of each tensor is kept as ``(value, fresh)``; ``fresh`` means the array
+    was made by this sweep and no one else holds it, so it can become a ``.grad`` without a copy.
+    """
+    want = None if targets is None else set(targets)
+    observers = state.observers
+    reduce = sum_to if create_graph else sum_to.fun
+    found: dict[TensorBase, Any] = {}
+    pending: dict[TensorBase, tuple[Any, bool]] = {}
+    heap: list[tuple[int, TensorBase]] = []
+    for r, g in zip(roots, root_grads, strict=True):
+        prev = pending.get(r)
+        if prev is None:
+            pending[r] = (g, False)
+            heapq.heappush(heap, (-r._seq, r))
+        else:
+            pending[r] = (prev[0] + g, True)
+    while heap:
+        t = heapq.heappop(heap)[1]
+        g, fresh = pending.pop(t)
+        prim = t._op
+        if observers:
+            for observer in observers:
+                observer.visited(t, g)
+        if want is None:
+            if prim is None or t._retains_grad:
+                _accumulate_grad(t, g, fresh, create_graph)
+        elif t in want:
+            found[t] = g
+        if prim is None:
+            continue
+        if t._saved is None:
+            raise RuntimeError(
+                f"backward through the graph a second time: the saved values of '{prim.name}'"
+                " were freed by the first backward(). Pass retain_graph=True to the first "
+                "backward() (or grad()) if you need to go through the graph again."
+            )
+        params = t._params or {}
+        args, ans = (t._args, t) if create_graph else (t._saved, t._data)
+        for i, a in enumerate(t._args):
+            if not isinstance(a, TensorBase) or not a.requires_grad:
+                continue
+            gi = (prim.vjps.get(i) or prim.vjp(i))(g, ans, *args, **params)
+            if gi.shape != a._data.shape:  # undo broadcasting: the only place it is done
+                gi = reduce(gi, shape=a._data.shape)
+            if observers:
+                for observer in observers:
+                    observer.sent(t, i, a, gi)
+            prev = pending.get(a)
+            if prev is None:
+                fresh = gi is not g and (gi._data if create_graph else gi).base is None
+                pending[a] = (gi, fresh)
+                heapq.heappush(heap, (-a._seq, a))
+            else:
+                pending[a] = (prev[0] + gi, True)
+        if not retain_graph:
+            t._saved = None
+    return found
+
+
+def _accumulate_grad(t: TensorBase, g: Any, fresh: bool, create_graph: bool) -> None:
+    """``t.grad += g`` — in place into our own buffer when no graph is being recorded."""
+    wrap = type(t)._wrap
+    if create_graph:
+        if not isinstance(g, TensorBase):
+            g = wrap(g)
+        if g.dtype != t.dtype:
+            g = g.astype(t.dtype)
+        if t.grad is not None:
+            t.grad = t.grad + g
+        elif g.requires_grad:
+            t.grad = g  # recorded: later accumulation into it is never in place (see below)
+        else:
+            t.grad = wrap(np.array(g._data))  # g's data may be saved in the new graph
+        return
+    if isinstance(g, TensorBase):
+        g = g._data
+    if t.grad is None:
+        if g.dtype != t._data.dtype:
+            g = g.astype(t._data.dtype)
+        elif not fresh or type(g) is not np.ndarray or not g.flags.writeable:
+            g = np.array(g)
+        t.grad = wrap(g)
+    elif t.grad.requires_grad:  # a grad recorded by an earlier create_graph=True: keep it pure
+        t.grad = wrap(t.grad._data + g)
+    else:
+        np.add(t.grad._data, g, out=t.grad._data, casting="unsafe")
+
+
+def _as_grad_array(g: Any, t: TensorBase, what: str) -> np.ndarray:
+    data = g._data if isinstance(g, TensorBase) else g
+    try:
+        data = np.asarray(data, dtype=t.dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"{what}: the gradient must be a numeric array of shape {t.shape}, "
+                        f"not {type(g).__name__}") from None
+    if data.shape != t.shape:
+        raise ValueError(
+            f"{what}: the gradient given has shape {data.shape} but the tensor has shape {t.shape}"
+        )
+    return data
+
+
+def _root_grad(t: TensorBase, g: Any, what: str, create_graph: bool) -> Any:
+    if g is None:
+        if t._data.size != 1:
+            raise RuntimeError(
+                f"{what}: the output has shape {t.shape}, so a gradient argument is needed: "
+                f"pass an array of shape {t.shape} holding the gradient of the final scalar with "
+                "respect to this output (ones for a plain sum)."
+            )
+        g = _ones(t._data.shape, t._data.dtype)
+    elif isinstance(g, TensorBase) and create_graph:
+        if g.shape != t.shape:
+            _as_grad_array(g, t, what)
+        return g
+    else:
+        g = _as_grad_array(g, t, what)
+    return type(t)._wrap(g) if create_graph else g
+
+
+_ONES: dict[tuple, np.ndarray] = {}
+
+
+def _ones(shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """A read-only array of ones (the seed of a scalar output), made once per shape and dtype."""
+    key = (shape, dtype)
+    ones = _ONES.get(key)
+    if ones is None:
+        ones = _ONES[key] = np.ones(shape, dtype)
+        ones.flags.writeable = False
+    return ones
+
+
+def backward(
+    tensor: TensorBase, grad: Any = None, retain_graph: bool | None = None,
+    create_graph: bool = False,
+) -> None:
+    """Accumulate d(tensor)/d(leaf) into every leaf's ``.grad`` (see ``Tensor.backward``)."""
+    if not tensor.requires_grad:
+        raise RuntimeError(
+            "backward(): this tensor does not require grad, so there is nothing to "
+            "differentiate: none of its inputs was created with requires_grad=True, or it was "
+            "computed inside no_grad()."
+        )
+    if retain_graph is None:
+        retain_graph = create_graph
+    g = _root_grad(tensor, grad, "backward()", create_graph)
+    if create_graph:
+        with enable_grad():
+            _sweep([tensor], [g], retain_graph, True)
+    else:
+        _sweep([tensor], [g], retain_graph, False)
+
+
+def grad(
+    outputs: TensorBase | Sequence[TensorBase],
+    inputs: TensorBase | Sequence[TensorBase],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[TensorBase | None, ...]:
+    """The gradients of ``outputs`` with respect to ``inputs``, as a tuple of Tensors.
+
+    ``sum_k <grad_outputs[k], d outputs[k] / d inputs[i]>`` for each input i; ``.grad`` of no
+    tensor is changed. With ``create_graph=True`` the results are themselves differentiable.
+    """
+    outputs = [outputs] if isinstance(outputs, TensorBase) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, TensorBase) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, (TensorBase, np.ndarray)):
+        grad_outputs = [grad_outputs] * len(outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(
+            f"grad(): {len(outputs)} outputs but {len(grad_outputs)} grad_outputs were given"
+        )
+    for o in outputs:
+        if not o.requires_grad:
+            raise RuntimeError(
+                "grad(): an output does not require grad: none of its inputs requires grad, "
+                "or it was computed inside no_grad()."
+            )
+    for x in inputs:
+        if not isinstance(x, TensorBase) or not x.requires_grad:
+            raise RuntimeError("grad(): every input must be a Tensor with requires_grad=True")
+    if retain_graph is None:
+        retain_graph = create_graph
+    gs = [_root_grad(o, g, "grad()", create_graph)
+          for o, g in zip(outputs, grad_outputs, strict=True)]
+    with set_grad_enabled(create_graph):
+        found = _sweep(outputs, gs, retain_graph, create_graph, targets=inputs)
+    result: list[TensorBase | None] = []
+    for x in inputs:
+        g = found.get(x)
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    "grad(): one of the inputs was not used to compute the outputs; pass "
+                    "allow_unused=True to get None for it."
+                )
+            result.append(None)
+        elif isinstance(g, TensorBase):
+            result.append(g if g.dtype == x.dtype else g.astype(x.dtype))
+        else:
+            result.append(type(x)._wrap(np.array(g, dtype=x.dtype)))
+    return tuple(result)

@@ -1,0 +1,216 @@
+"""What a tensor is: an ndarray, its gradient, and how it was made.
+
+``TensorBase`` holds the storage and the record of the operation that produced it — the
+fields the backward sweep reads. It computes nothing: the operators and methods users call
+(``a + b``, ``t.sum()``, ``t.backward()``) belong to ``Tensor`` (``tensor.py``), which
+subclasses it above the primitives those methods call. (PyTorch is built the same way:
+``torch.Tensor`` subclasses a ``TensorBase``.)
+
+A tensor made by an operation on tensors that require grad records that operation:
+
+* ``_op`` — the Primitive (``None`` for a leaf: a tensor the user made);
+* ``_args`` — its arguments in call order, Tensors and constants alike, so the graph can be
+  walked and drawn; ``_params`` — its keyword parameters (axis, shape, ...), or None;
+* ``_saved`` — the arguments' values as the reverse rules read them, released by backward
+  unless the graph is retained (``None`` then).
+
+Every tensor is numbered as it is made (``_seq``). A tensor's inputs exist before it does, so
+decreasing numbers are a reverse topological order of any graph: the sweep relies on it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+
+_creation_order = itertools.count()
+
+_FLOAT_NAMES = {"float32": np.float32, "float64": np.float64, "float16": np.float16}
+
+
+def as_dtype(dtype: Any) -> np.dtype:
+    """A numpy dtype from a dtype or its name; a TypeError naming it otherwise."""
+    try:
+        return np.dtype(_FLOAT_NAMES.get(dtype, dtype))
+    except TypeError:
+        raise TypeError(f"Tensor: unknown dtype {dtype!r}") from None
+
+
+class TensorBase:
+    """A multi-dimensional array that remembers how it was computed (see the module docstring).
+
+    ``TensorBase(data, requires_grad=False, dtype=None, name=None)``: ``data`` is a Python
+    number, a nested list or a numpy array. Numbers and lists become float64 (booleans stay
+    boolean) unless ``dtype`` says otherwise; a numpy array keeps its dtype and is used without a
+    copy when no conversion is needed (like ``torch.as_tensor``). Only floating-point tensors can
+    require grad.
+    """
+
+    __slots__ = ("_data", "grad", "requires_grad", "name", "_op", "_args", "_params", "_saved",
+                 "_retains_grad", "tangent", "_seq", "__weakref__")
+
+    def __init__(
+        self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
+    ) -> None:
+        if isinstance(data, TensorBase):
+            data = data._data
+        orig = data
+        if dtype is not None:
+            dtype = as_dtype(dtype)
+        try:
+            data = np.asarray(data, dtype=dtype)
+        except (ValueError, TypeError) as err:
+            raise TypeError(f"Tensor: cannot make a numeric array from {type(data).__name__}: "
+                            f"{err}") from None
+        if data.dtype.kind not in "fiub":
+            raise TypeError(f"Tensor: data of dtype {data.dtype} is not numeric")
+        if dtype is None and not isinstance(orig, (np.ndarray, np.generic)) \
+                and data.dtype.kind in "iu":
+            data = data.astype(np.float64)  # Python numbers and lists of them: float64
+        if requires_grad and data.dtype.kind != "f":
+            raise TypeError(
+                f"Tensor: only floating-point tensors can require grad (this one is "
+                f"{data.dtype}); pass dtype='float64' or float data."
+            )
+        self._data = data
+        self.grad: TensorBase | None = None
+        self.requires_grad = bool(requires_grad)
+        self.name = name
+        self._op = None
+        self._args: tuple = ()
+        self._params: dict | None = None
+        self._saved: tuple | None = None
+        self._retains_grad = False
+        self.tangent = None
+        self._seq = next(_creation_order)
+
+    @classmethod
+    def _wrap(cls, data: np.ndarray) -> TensorBase:
+        """A leaf around an ndarray, without checks or conversion (for the engine's own use)."""
+        t = cls.__new__(cls)
+        t._data = data if type(data) is np.ndarray else np.asarray(data)
+        t.grad = None
+        t.requires_grad = False
+        t.name = None
+        t._op = None
+        t._args = ()
+        t._params = None
+        t._saved = None
+        t._retains_grad = False
+        t.tangent = None
+        t._seq = next(_creation_order)
+        return t
+
+    # ---- the array ---------------------------------------------------------------------------
+    @property
+    def data(self) -> np.ndarray:
+        """The values, as an ndarray (shared, not copied)."""
+        return self._data
+
+    @data.setter
+    def data(self, value: np.ndarray) -> None:
+        self._data = value if type(value) is np.ndarray else np.asarray(value)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def size(self) -> int:
+        return self._data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._data.dtype
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self._data)
+
+    # ---- how it was made ---------------------------------------------------------------------
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors the user made (and for results that do not require grad)."""
+        return self._op is None
+
+    @property
+    def op(self) -> str | None:
+        """Name of the operation that produced this tensor; None for leaves."""
+        return None if self._op is None else self._op.name
+
+    @property
+    def primitive(self) -> Any:
+        """The Primitive that produced this tensor (its rules included); None for leaves."""
+        return self._op
+
+    @property
+    def op_args(self) -> tuple:
+        """All arguments of that operation, constants included; () for leaves."""
+        return self._args
+
+    @property
+    def op_params(self) -> dict:
+        """The keyword parameters of that operation (axis, shape, ...); {} for leaves."""
+        return {} if self._params is None else dict(self._params)
+
+    @property
+    def inputs(self) -> tuple[TensorBase, ...]:
+        """The Tensor arguments of the operation that produced this tensor; () for leaves."""
+        return tuple(a for a in self._args if isinstance(a, TensorBase))
+
+    # ---- conversion --------------------------------------------------------------------------
+    def item(self) -> float:
+        """The value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise ValueError(f"item(): only a one-element tensor has an item; shape is "
+                             f"{self.shape}")
+        return self._data.item()
+
+    def numpy(self) -> np.ndarray:
+        """The data as an ndarray (shared, not copied)."""
+        return self._data
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous")
+        return bool(self._data)
+
+    def detach(self) -> TensorBase:
+        """The same data, cut off from the graph (no grad recorded through it)."""
+        return type(self)._wrap(self._data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self._data, separator=", ", prefix="Tensor(", precision=6,
+                               threshold=40)
+        extras = []
+        if self._data.dtype != np.float64:
+            extras.append(f"dtype={self._data.dtype}")
+        if self._op is not None:
+            extras.append(f"op={self._op.name}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.name is not None:
+            extras.append(f"name={self.name!r}")
+        return "Tensor(" + ", ".join([body, *extras]) + ")"
+
+    # ---- gradients ---------------------------------------------------------------------------
+    def retain_grad(self) -> TensorBase:
+        """Keep ``.grad`` for this non-leaf tensor too after ``backward()``."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad(): this tensor does not require grad")
+        self._retains_grad = True
+        return self
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient (``.grad = None``)."""
+        self.grad = None
