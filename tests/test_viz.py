@@ -194,6 +194,23 @@ def test_unnamed_nodes_are_titled_by_their_operation():
 # --------------------------------------------------------------------------- arrays
 
 
+def test_every_primitive_has_a_readable_symbol():
+    from autograd_mini import ops
+    from viz.graph import OP_SYMBOLS
+    missing = sorted(set(ops.PRIMITIVES) - set(OP_SYMBOLS))
+    assert not missing, f"primitives without a symbol in viz.graph.OP_SYMBOLS: {missing}"
+    unknown = sorted(set(OP_SYMBOLS) - set(ops.PRIMITIVES))
+    assert not unknown, f"OP_SYMBOLS names no primitive: {unknown}"
+
+
+def test_settings_are_written_under_the_symbol_and_constants_drawn_as_nodes():
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True, name="x")
+    s = (x.sum(axis=1) * 2.0).reshape(1, 2)
+    src = draw_graph(s).source
+    assert "axis=1" in src and "shape=(1, 2)" in src  # parameters under the op symbol
+    assert re.search(r'k0 \[label=<<TABLE[^>]*><TR><TD>2</TD>', src)  # the constant 2
+
+
 @needs_any
 def test_array_nodes_show_shape_dtype_summary_and_small_values():
     W = Tensor(np.arange(12, dtype=np.float32).reshape(3, 4), requires_grad=True, name="W")
