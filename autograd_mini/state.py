@@ -9,11 +9,17 @@ Two pieces of state steer every operation:
   step-by-step traces of ``viz`` are observers. When there are none — the usual case — the
   recording path and the sweep pay one attribute test for all of them together.
 
+Both are per thread, as PyTorch's grad mode is: a thread evaluating under ``no_grad`` while
+another trains does not switch recording off for the trainer, and a ``count_ops`` or forward
+mode in one thread sees nothing of another's operations. A new thread starts recording, with
+no observers.
+
 This is the bottom of the engine: it imports nothing from the package.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -42,14 +48,12 @@ class Observer:
         the input ``to``."""
 
 
-class _State:
-    """The engine's mode. One instance; see the module docstring."""
+class _State(threading.local):
+    """The engine's mode, one per thread; see the module docstring. (The class attributes are
+    what every thread starts with.)"""
 
-    __slots__ = ("grad_enabled", "observers")
-
-    def __init__(self) -> None:
-        self.grad_enabled = True
-        self.observers: tuple[Observer, ...] = ()
+    grad_enabled = True
+    observers: tuple[Observer, ...] = ()
 
 
 state = _State()
