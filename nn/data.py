@@ -31,9 +31,8 @@ from typing import IO, Any, NamedTuple
 import numpy as np
 from numpy.typing import DTypeLike
 
-from autograd_mini.files import atomic_file
-
 from . import costs
+from .files import atomic_file
 
 __all__ = [
     "DATA_ENV_VAR",

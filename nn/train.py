@@ -50,11 +50,11 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from autograd_mini import Tensor, no_grad
-from autograd_mini.files import atomic_file
 
 from . import backprop
 from .costs import COSTS, get_cost, one_hot, output_cost
 from .data import BatchIterator
+from .files import atomic_file
 from .init import INITS
 from .layers import ACTIVATIONS, MLP
 from .optim import SGD

@@ -8,7 +8,7 @@ called: importing ``viz`` never imports matplotlib.
 
 from __future__ import annotations
 
-from autograd_mini.files import write_atomic
+from nn.files import write_atomic
 
 from .dot import RenderError, available_backends, render
 from .graph import (

@@ -32,7 +32,7 @@ from typing import Any
 import graphviz
 import numpy as np
 
-from autograd_mini.files import write_atomic
+from nn.files import write_atomic
 
 from .dot import RenderError, render
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_mini.files import write_atomic
+from nn.files import write_atomic
 
 __all__ = ["plot_history", "plot_misclassified", "plot_weights"]
 
