@@ -2,10 +2,11 @@
 
 Layers and models (``Module``, ``Sequential``, ``Dense``, ``MLP``), costs, ``SGD``, weight
 initialisations, ``backprop`` (BP1–BP4 by hand, no autodiff), ``check_backprop`` (the two side
-by side) and ``data`` (IDX files and MNIST).
+by side), ``datasets`` (IDX files, MNIST, mini-batches; ``data`` keeps the old names) and
+``train``.
 """
 
-from . import backprop, data, train
+from . import backprop, data, datasets, train
 from .check import BackpropReport, check_backprop
 from .costs import COSTS, cross_entropy_cost, get_cost, one_hot, quadratic_cost, softmax_cost
 from .init import init_dense
@@ -15,6 +16,6 @@ from .optim import SGD
 
 __all__ = [
     "ACTIVATIONS", "COSTS", "MLP", "SGD", "BackpropReport", "Dense", "Module", "Sequential",
-    "backprop", "check_backprop", "cross_entropy_cost", "data", "get_cost", "init_dense",
-    "one_hot", "quadratic_cost", "softmax_cost", "train",
+    "backprop", "check_backprop", "cross_entropy_cost", "data", "datasets", "get_cost",
+    "init_dense", "one_hot", "quadratic_cost", "softmax_cost", "train",
 ]
