@@ -3,7 +3,7 @@
 Layers and models (``Module``, ``Sequential``, ``Dense``, ``MLP``), the activations
 (``activations``) and costs (``costs``) by name, ``SGD``, weight initialisations, ``backprop``
 (BP1–BP4 by hand, no autodiff), ``check_backprop`` (the two side by side), ``datasets`` (IDX
-files, MNIST, mini-batches) and ``train`` (the training loop).
+files, MNIST, mini-batches) and ``train`` (the training loop; checkpoints in ``checkpoint``).
 ``data`` is the former home of the datasets, kept for compatibility.
 """
 

@@ -18,7 +18,7 @@ import nn
 from autograd_mini import Tensor
 from nn import activations
 from nn import backprop as bp
-from nn.train import TrainConfig
+from nn.train_config import TrainConfig
 
 OUTPUT_FOR_COST = {"quadratic": None, "cross-entropy": "sigmoid", "softmax": "identity"}
 
