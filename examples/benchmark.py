@@ -216,7 +216,7 @@ class Data:
             self.labels = rng.integers(0, n_out, size=n)
             self.scaled = None
         else:
-            from nn.data import load_mnist
+            from nn.datasets.mnist import load_mnist
 
             data_dir = args.data_dir
             if data_dir is None and args.dataset == "mnist" and MNIST_10K.is_dir():
@@ -268,7 +268,7 @@ class Autodiff:
     def __init__(self, model: nn.MLP, cost: str, lr: float) -> None:
         self.model = model
         self.opt = nn.SGD(model.parameters(), lr)
-        self.cost = nn.get_cost(cost)
+        self.cost = cost
         self.scale = 1.0
 
     def prepare(self, x: np.ndarray, y: np.ndarray) -> None:
@@ -286,7 +286,8 @@ class Autodiff:
         for i in range(0, n, batch):
             xb, yb = x[i:i + batch], y[i:i + batch]
             opt.zero_grad()
-            J = cost(model(xb), yb)
+            zs, acts = model.forward_all(xb)
+            J = nn.output_cost(cost, zs[-1], acts[-1], yb)
             J.backward()
             opt.step()
         return -(-n // batch)
@@ -1007,7 +1008,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--batch-sizes", type=int, nargs="+", default=[10, 32, 128])
     p.add_argument("--dtypes", nargs="+", choices=["float32", "float64"],
                    default=["float32", "float64"])
-    p.add_argument("--cost", choices=list(nn.COSTS), default="quadratic")
+    p.add_argument("--cost", choices=list(nn.costs.COST_NAMES), default="quadratic")
     p.add_argument("--lr", type=float, default=0.1)
     p.add_argument("--examples", type=int, help="rows per epoch (default 60000; quick: 600)")
     p.add_argument("--repeats", type=int, help="epochs per implementation (default 5; quick: 1)")

@@ -81,9 +81,9 @@ def load_batch(args: argparse.Namespace, rng: np.random.Generator
         note = "--random given"
     else:
         try:
-            from nn.data import load_mnist
+            from nn.datasets.mnist import load_mnist
         except ImportError as err:
-            note = f"nn.data is not available ({err})"
+            note = f"nn.datasets is not available ({err})"
         else:
             try:
                 data = load_mnist(data_dir=args.data_dir, download=False, dtype=dtype)
@@ -110,7 +110,7 @@ def output_deltas(model: nn.MLP, x: np.ndarray, y: np.ndarray, cost: str,
                   example: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """δᴸ of one example, from autodiff (N·∂J/∂zᴸ) and from BP1 (``nn.backprop``)."""
     zs, acts = model.forward_all(x)
-    J = nn.get_cost(cost)(zs[-1] if cost == "softmax" else acts[-1], y)
+    J = nn.output_cost(cost, zs[-1], acts[-1], y)
     (g,) = ag.grad(J, [zs[-1]])
     weights = [(layer.weight.data, layer.bias.data) for layer in model.layers]
     ref = backprop.backprop_batched(weights, model.activations, x, y, cost)

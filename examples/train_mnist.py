@@ -31,20 +31,16 @@ if "OPENBLAS_NUM_THREADS" not in os.environ and "OMP_NUM_THREADS" not in os.envi
 
 import numpy as np  # noqa: E402
 
-from nn.costs import COSTS  # noqa: E402
-from nn.data import DATA_ENV_VAR, MIRRORS, DownloadError, IDXError, load_mnist  # noqa: E402
+from nn.checkpoint import read_checkpoint  # noqa: E402
+from nn.costs import COST_NAMES  # noqa: E402
+from nn.datasets.download import DownloadError  # noqa: E402
+from nn.datasets.idx import IDXError  # noqa: E402
+from nn.datasets.mirrors import MIRRORS  # noqa: E402
+from nn.datasets.mnist import DATA_ENV_VAR, load_mnist  # noqa: E402
 from nn.init import INITS  # noqa: E402
-from nn.train import (  # noqa: E402
-    DTYPES,
-    ENGINES,
-    Progress,
-    TrainConfig,
-    Trainer,
-    TrainingInterrupted,
-    compare_configs,
-    evaluate,
-    read_checkpoint,
-)
+from nn.interrupts import TrainingInterrupted  # noqa: E402
+from nn.train import Progress, Trainer, evaluate  # noqa: E402
+from nn.train_config import DTYPES, ENGINES, TrainConfig, compare_configs  # noqa: E402
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULTS = TrainConfig()
@@ -133,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
                             f"{' '.join(map(str, d.sizes))})")
     model.add_argument("--activation", choices=["sigmoid", "tanh", "relu"],
                        help=f"activation of the hidden layers (default: {d.activation})")
-    model.add_argument("--cost", choices=list(COSTS),
+    model.add_argument("--cost", choices=list(COST_NAMES),
                        help="quadratic: output layer uses --activation, C = mean |a-y|^2/2; "
                             "cross-entropy: sigmoid outputs, binary cross-entropy; softmax: "
                             "softmax output with the log-likelihood cost "

@@ -10,8 +10,9 @@ import numpy as np
 from autograd_mini import Tensor, grad
 
 from . import backprop
-from .costs import get_cost, targets
+from .costs import check_output_activation, cost_spec, output_cost
 from .layers import MLP
+from .targets import targets
 
 
 @dataclass
@@ -92,17 +93,17 @@ def check_backprop(model: MLP, x: Any, y: Any, cost: str = "quadratic",
     if x.ndim != 2:
         raise ValueError(f"check_backprop: x must be a batch of rows (N, n_in); got shape "
                          f"{x.shape} (for one example use x[None, :])")
-    cost_fn = get_cost(cost)
+    cost_spec(cost)
+    check_output_activation(cost, model.layers[-1].activation, "check_backprop")
     zs, acts = model.forward_all(x)
-    out = zs[-1] if cost == "softmax" else acts[-1]
-    J = cost_fn(out, y)
+    J = output_cost(cost, zs[-1], acts[-1], y)
     params = model.weights() + model.biases()
     gs = grad(J, zs + params)
     L = len(zs)
     g_z, g_w, g_b = gs[:L], gs[L:2 * L], gs[2 * L:]
 
     weights = [(layer.weight.data, layer.bias.data) for layer in model.layers]
-    y_ref = targets(y, out, cost)
+    y_ref = targets(y, zs[-1], cost)
     reference = backprop.backprop_batched if method == "batched" else backprop.backprop_loop
     ref = reference(weights, model.activations, x, y_ref, cost)
 

@@ -2,7 +2,8 @@
 
 Notation: layer l has weight Wˡ of shape (n_l, n_{l−1}) and bias bˡ of shape (n_l,);
 zˡ = Wˡaˡ⁻¹ + bˡ and aˡ = σ(zˡ). A batch is a matrix whose rows are examples, so in code
-Zˡ = Aˡ⁻¹ (Wˡ)ᵀ + bˡ with Aˡ⁻¹ of shape (N, n_{l−1}).
+Zˡ = Aˡ⁻¹ (Wˡ)ᵀ + bˡ with Aˡ⁻¹ of shape (N, n_{l−1}). The activation names, and the engine
+function σ of each, are those of :data:`nn.activations.ACTIVATIONS`.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import numpy as np
 
 from autograd_mini import Tensor, ops
 
+from .activations import ACTIVATIONS
 from .init import INITS, as_rng, init_dense
 from .module import Module
 
-ACTIVATIONS = {"sigmoid": ops.sigmoid, "tanh": ops.tanh, "relu": ops.relu, "identity": None}
+__all__ = ["ACTIVATIONS", "MLP", "Dense"]
 
 
 def _check_activation(name: str) -> None:

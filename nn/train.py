@@ -1,15 +1,17 @@
-"""Training an ``MLP`` with mini-batch SGD: the loop, evaluation and exact checkpoints.
+"""Training an ``MLP`` with mini-batch SGD: the loop, evaluation and the two update engines.
 
 The pieces, each usable alone:
 
-* :class:`TrainConfig`: everything that defines a run (architecture, cost, optimiser, data);
-* :func:`build_model`: the ``MLP`` a config describes;
 * :func:`evaluate`: mean cost, accuracy and predictions on a labelled set, in batches, under
   ``no_grad``;
 * :class:`Trainer`: one run — the model, its update rule (``engine``), the seeded mini-batch
   order, the history — with :meth:`Trainer.fit`, :meth:`Trainer.save_checkpoint` and
-  :meth:`Trainer.load_checkpoint`;
-* :func:`read_checkpoint`, :func:`compare_configs`: inspect a checkpoint before resuming.
+  :meth:`Trainer.load_checkpoint`.
+
+The run is defined by a :class:`~nn.train_config.TrainConfig` (:mod:`nn.train_config`, with
+:func:`build_model` and :func:`compare_configs`); checkpoints are files of
+:mod:`nn.checkpoint` (:func:`read_checkpoint` inspects one before resuming); Ctrl-C is held back
+by :mod:`nn.interrupts`. Those names are importable from here too, as before.
 
 Update rule (both engines). Costs are batch *means*, so with η = ``lr``, μ = ``momentum`` and
 λ = ``weight_decay`` (Nielsen's chapter-3 L2 parameter) on a training set of n examples::
@@ -23,218 +25,56 @@ groups ``[{"params": weights, "weight_decay": λ/n}, {"params": biases}]``).
 autodiff) and applies the same :class:`nn.SGD` update, so a checkpoint can be resumed with
 either engine.
 
-Checkpoints are ``.npz`` files readable with ``allow_pickle=False``, written atomically (a
-temporary file in the same directory, then ``os.replace``). They hold the weights ``W0, b0, ...``,
-the momentum buffers ``velocity.i``, the number of completed epochs, the mini-batch iterator's
-random state and position, the partial sums of an unfinished epoch, the history and the config
-(JSON strings). Resuming from one continues bit for bit: the resumed run ends with exactly the
-weights of an uninterrupted run. A checkpoint of another architecture (sizes, activation, cost,
-dtype) or of another data set-up (dataset, limit, batch size) is refused with a ``ValueError``.
+Resuming from a checkpoint continues bit for bit: the resumed run ends with exactly the weights
+of an uninterrupted run. A checkpoint of another architecture (sizes, activation, cost, dtype) or
+of another data set-up (dataset, limit, batch size) is refused with a ``ValueError``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
-import math
 import os
-import signal
-import threading
 import time
-import zipfile
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from autograd_mini import Tensor, no_grad
-from autograd_mini.files import atomic_file
 
 from . import backprop
-from .costs import COSTS, get_cost, one_hot, output_cost
-from .data import BatchIterator
-from .init import INITS
-from .layers import ACTIVATIONS, MLP
+from .checkpoint import (
+    CHECKPOINT_FORMAT,
+    Checkpoint,
+    json_array,
+    read_checkpoint,
+    write_npz_atomic,
+)
+from .costs import check_output_activation, cost_spec, output_cost
+from .datasets.batches import BatchIterator
+from .interrupts import DeferredInterrupts, TrainingInterrupted
+from .layers import MLP
 from .optim import SGD
+from .targets import one_hot
+from .train_config import (
+    ARCH_KEYS,
+    DATA_KEYS,
+    DTYPES,
+    ENGINES,
+    IGNORED_ON_RESUME,
+    TrainConfig,
+    build_model,
+    compare_configs,
+    show_value,
+)
 
 __all__ = [
-    "ARCH_KEYS",
-    "CHECKPOINT_FORMAT",
-    "DATA_KEYS",
-    "ENGINES",
-    "Checkpoint",
-    "Evaluation",
-    "Progress",
-    "TrainConfig",
-    "Trainer",
-    "TrainingInterrupted",
-    "build_model",
-    "compare_configs",
-    "evaluate",
-    "read_checkpoint",
-    "write_npz_atomic",
+    "ARCH_KEYS", "CHECKPOINT_FORMAT", "DATA_KEYS", "DTYPES", "ENGINES", "IGNORED_ON_RESUME",
+    "Checkpoint", "Evaluation", "Progress", "TrainConfig", "Trainer", "TrainingInterrupted",
+    "build_model", "compare_configs", "evaluate", "read_checkpoint", "write_npz_atomic",
 ]
 
-ENGINES = ("autodiff", "formulas")
-DTYPES = ("float32", "float64")
-#: Config fields that define the model: a checkpoint that differs in one is refused.
-ARCH_KEYS = ("sizes", "activation", "cost", "dtype")
-#: Config fields that define the training data and its batches: also refused when different,
-#: since the saved position in the mini-batch order would mean nothing.
-DATA_KEYS = ("dataset", "limit", "batch_size")
-#: Fields that no longer matter once weights and random state come from a checkpoint.
-IGNORED_ON_RESUME = ("seed", "init")
-CHECKPOINT_FORMAT = "autograd-mini-train/1"
 HISTORY_KEYS = ("epoch", "train_loss", "test_loss", "test_accuracy", "seconds", "train_seconds")
-
-
-# --------------------------------------------------------------------------------------
-# Configuration and model
-# --------------------------------------------------------------------------------------
-
-
-@dataclass
-class TrainConfig:
-    """Everything that defines a training run. The defaults are the texts' first network:
-    784-30-10 sigmoid neurons, quadratic cost, Gaussian N(0, 1) initialisation, η = 3.0,
-    mini-batches of 10, 30 epochs.
-
-    ``cost`` fixes the output layer: ``"quadratic"`` uses ``activation`` there too,
-    ``"cross-entropy"`` a sigmoid, ``"softmax"`` the identity (the cost applies the softmax to
-    the logits). ``weight_decay`` is λ, applied as λ/n with n the number of training examples
-    used (after ``limit``). ``seed`` seeds the initial weights and the mini-batch order.
-    ``data_dir`` only records where the data was read from (None: the default lookup).
-    """
-
-    sizes: list[int] = field(default_factory=lambda: [784, 30, 10])
-    activation: str = "sigmoid"
-    cost: str = "quadratic"
-    init: str = "gaussian"
-    dtype: str = "float64"
-    lr: float = 3.0
-    momentum: float = 0.0
-    weight_decay: float = 0.0
-    batch_size: int = 10
-    epochs: int = 30
-    seed: int = 0
-    limit: int | None = None
-    dataset: str = "mnist"
-    engine: str = "autodiff"
-    data_dir: str | None = None
-
-    def __post_init__(self) -> None:
-        self.sizes = [int(s) for s in self.sizes]
-
-    def validate(self) -> None:
-        """Raise ``ValueError`` naming the first invalid field."""
-        if len(self.sizes) < 2 or min(self.sizes) < 1:
-            raise ValueError(f"sizes must be at least two positive layer sizes, got {self.sizes}")
-        hidden = [a for a in ACTIVATIONS if a != "identity"]
-        if self.activation not in hidden:
-            raise ValueError(f"unknown activation {self.activation!r}; choose from {hidden}")
-        if self.cost not in COSTS:
-            raise ValueError(f"unknown cost {self.cost!r}; choose from {list(COSTS)}")
-        if self.init not in INITS:
-            raise ValueError(f"unknown init {self.init!r}; choose from {list(INITS)}")
-        if self.dtype not in DTYPES:
-            raise ValueError(f"dtype must be one of {list(DTYPES)}, got {self.dtype!r}")
-        if self.engine not in ENGINES:
-            raise ValueError(f"unknown engine {self.engine!r}; choose from {list(ENGINES)}")
-        if not (math.isfinite(self.lr) and self.lr > 0):
-            raise ValueError(f"learning rate must be positive, got {self.lr}")
-        if not 0 <= self.momentum < 1:
-            raise ValueError(f"momentum must be in [0, 1), got {self.momentum}")
-        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
-            raise ValueError(f"weight decay must be non-negative, got {self.weight_decay}")
-        if self.batch_size < 1:
-            raise ValueError(f"batch size must be at least 1, got {self.batch_size}")
-        if self.epochs < 0:
-            raise ValueError(f"epochs must be non-negative, got {self.epochs}")
-        if self.limit is not None and self.limit < 1:
-            raise ValueError(f"limit must be at least 1 (or None for all), got {self.limit}")
-
-    @property
-    def output_activation(self) -> str:
-        """The last layer's activation implied by ``cost``."""
-        return {"cross-entropy": "sigmoid", "softmax": "identity"}.get(self.cost, self.activation)
-
-    def describe(self) -> str:
-        """E.g. ``784-30-10 sigmoid network, quadratic cost, float64``."""
-        return (f"{'-'.join(map(str, self.sizes))} {self.activation} network, "
-                f"{self.cost} cost, {self.dtype}")
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> TrainConfig:
-        """Build from a dict (e.g. a checkpoint's); unknown keys raise ``ValueError``."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown config fields {unknown}")
-        return cls(**dict(data))
-
-
-def build_model(config: TrainConfig, rng: Any = None) -> MLP:
-    """The ``MLP`` described by ``config``, initialised from ``rng`` (a Generator or seed)."""
-    return MLP(config.sizes, activation=config.activation,
-               output_activation=config.output_activation, init=config.init, rng=rng,
-               dtype=np.dtype(config.dtype))
-
-
-def compare_configs(
-    saved: TrainConfig, requested: TrainConfig, source: str = "the checkpoint"
-) -> list[str]:
-    """Check that a run configured as ``requested`` can resume one saved as ``saved``.
-
-    Raises ``ValueError`` when the architecture (:data:`ARCH_KEYS`) or the data set-up
-    (:data:`DATA_KEYS`) differ, naming both. Returns notes about the other differences
-    (learning rate, engine, ...: allowed, but the run then differs from an uninterrupted one).
-    """
-    diffs = _differences(saved, requested, ARCH_KEYS)
-    if diffs:
-        raise ValueError(
-            f"{source} holds a {saved.describe()}, but a {requested.describe()} was requested "
-            f"({diffs}); refusing to load it. Request the checkpoint's architecture, or start "
-            "a new run with another checkpoint path."
-        )
-    diffs = _differences(saved, requested, DATA_KEYS)
-    if diffs:
-        raise ValueError(
-            f"{source} was trained on other data or batches than requested ({diffs}: checkpoint "
-            "vs request); its position in the mini-batch order cannot be continued. Use the "
-            "checkpoint's settings, or start a new run with another checkpoint path."
-        )
-    notes = []
-    for f in fields(TrainConfig):
-        k = f.name
-        old, new = getattr(saved, k), getattr(requested, k)
-        if k in ARCH_KEYS or k in DATA_KEYS or old == new:
-            continue
-        if k == "data_dir":
-            notes.append(f"data_dir changed from {_show(old)} to {_show(new)}")
-        elif k in IGNORED_ON_RESUME:
-            notes.append(f"{k} {_show(new)} ignored: weights and random state come from "
-                         f"{source} ({k} {_show(old)})")
-        elif k != "epochs":
-            notes.append(f"{k} changed from {_show(old)} to {_show(new)}: the run will differ "
-                         "from an uninterrupted one")
-    return notes
-
-
-def _differences(saved: TrainConfig, requested: TrainConfig, keys: Any) -> str:
-    """"key old vs new" for each of ``keys`` on which the two configurations differ."""
-    return ", ".join(f"{k} {_show(getattr(saved, k))} vs {_show(getattr(requested, k))}"
-                     for k in keys if getattr(saved, k) != getattr(requested, k))
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, list):
-        return "-".join(map(str, value))
-    return repr(value) if isinstance(value, str) else str(value)
 
 
 # --------------------------------------------------------------------------------------
@@ -261,10 +101,8 @@ def evaluate(
     ``cost="cross-entropy"`` needs a sigmoid output layer; ``"softmax"`` treats the output
     layer's z as logits.
     """
-    get_cost(cost)
-    if cost == "cross-entropy" and model.layers[-1].activation != "sigmoid":
-        raise ValueError("evaluate: the cross-entropy cost needs a sigmoid output layer, got "
-                         f"{model.layers[-1].activation!r}")
+    cost_spec(cost)
+    check_output_activation(cost, model.layers[-1].activation, "evaluate")
     labels = np.asarray(labels)
     n = len(labels)
     if len(x) != n:
@@ -296,7 +134,6 @@ class _AutodiffEngine:
     def __init__(self, model: MLP, config: TrainConfig, n_train: int) -> None:
         self.model = model
         self.cost_name = config.cost
-        self.cost_fn = get_cost(config.cost)
         self.optimizer = SGD(
             [{"params": model.weights(), "weight_decay": config.weight_decay / n_train},
              {"params": model.biases()}],
@@ -304,7 +141,8 @@ class _AutodiffEngine:
         )
 
     def gradients(self, xb: np.ndarray, yb: np.ndarray) -> float:
-        loss = self.cost_fn(self.model(xb), yb)
+        zs, acts = self.model.forward_all(xb)
+        loss = output_cost(self.cost_name, zs[-1], acts[-1], yb)
         self.optimizer.zero_grad()
         loss.backward()
         return float(loss.item())
@@ -339,65 +177,6 @@ def _make_engine(model: MLP, config: TrainConfig, n_train: int) -> Any:
 
 
 # --------------------------------------------------------------------------------------
-# Checkpoint files
-# --------------------------------------------------------------------------------------
-
-
-def write_npz_atomic(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray]) -> Path:
-    """``np.savez`` ``arrays`` to ``path`` atomically: written to a temporary file in the same
-    directory, synced, then renamed over ``path``; on any error (Ctrl-C included) ``path`` is
-    left as it was. The name is used as given (no ``.npz`` is appended)."""
-    with atomic_file(path) as fh:
-        np.savez(fh, **arrays)
-    return Path(path)
-
-
-class Checkpoint(NamedTuple):
-    """A checkpoint read by :func:`read_checkpoint`: its config, completed epochs, history
-    and all its arrays (``W0``, ``b0``, ``velocity.0``, ...)."""
-
-    path: str
-    config: TrainConfig
-    epoch: int
-    history: dict[str, list[float]]
-    arrays: dict[str, np.ndarray]
-
-    def load_json(self, key: str) -> Any:
-        """The JSON value stored as the string array ``key``."""
-        return json.loads(str(self.arrays[key][()]))
-
-
-def read_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
-    """Read a checkpoint written by :meth:`Trainer.save_checkpoint` (``allow_pickle=False``).
-
-    Raises ``FileNotFoundError`` if it does not exist and ``ValueError`` if it is not one.
-    """
-    path = os.fspath(path)
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except FileNotFoundError:
-        raise
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise ValueError(f"{path} is not a readable .npz checkpoint ({exc})") from exc
-    required = ("format", "config", "epoch", "history", "batch_iterator", "epoch_progress")
-    missing = [k for k in required if k not in arrays]
-    if missing or str(arrays["format"][()]) != CHECKPOINT_FORMAT:
-        raise ValueError(f"{path} is not a training checkpoint of nn.train "
-                         f"(missing {missing or 'format ' + CHECKPOINT_FORMAT})")
-    try:
-        config = TrainConfig.from_dict(json.loads(str(arrays["config"][()])))
-        history = json.loads(str(arrays["history"][()]))
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{path}: malformed config or history ({exc})") from exc
-    return Checkpoint(path, config, int(arrays["epoch"]), history, arrays)
-
-
-def _json_array(value: Any) -> np.ndarray:
-    return np.array(json.dumps(value, sort_keys=True))
-
-
-# --------------------------------------------------------------------------------------
 # The training loop
 # --------------------------------------------------------------------------------------
 
@@ -412,56 +191,6 @@ class Progress(NamedTuple):
     examples: int  # examples trained on in this epoch
     loss: float  # running mean cost over this epoch's examples so far
     seconds: float  # training time spent on this epoch so far
-
-
-class TrainingInterrupted(KeyboardInterrupt):
-    """Raised by :meth:`Trainer.fit` on Ctrl-C (or a ``KeyboardInterrupt`` from a callback).
-
-    ``checkpoint`` is the path the current state was saved to (None if none was given, or if
-    the interrupt came in the middle of a parameter update: then the last checkpoint written
-    stays); ``epoch`` and ``batch`` tell where training stopped (epoch counted from 1,
-    ``batch`` mini-batches of ``batches`` done in it).
-    """
-
-    def __init__(self, checkpoint: str | None, epoch: int, batch: int, batches: int) -> None:
-        super().__init__(f"interrupted in epoch {epoch} after {batch}/{batches} mini-batches")
-        self.checkpoint, self.epoch, self.batch, self.batches = checkpoint, epoch, batch, batches
-
-
-class _Interrupts:
-    """Ctrl-C held back until the loop reaches a point where the state is consistent.
-
-    Installed only in the main thread and only when SIGINT has Python's default handler. The
-    first Ctrl-C is recorded and raised by :meth:`check` (called after each mini-batch); a
-    second one raises at once, and the state is then treated as possibly inconsistent.
-    """
-
-    def __init__(self, owner: Trainer) -> None:
-        self.owner = owner
-        self.pending = False
-
-    def _handler(self, signum: int, frame: Any) -> None:
-        if self.pending:
-            self.owner._consistent = False
-            raise KeyboardInterrupt
-        self.pending = True
-
-    def check(self) -> None:
-        if self.pending:
-            self.pending = False
-            raise KeyboardInterrupt
-
-    @contextlib.contextmanager
-    def installed(self, enabled: bool) -> Iterator[_Interrupts]:
-        if not (enabled and threading.current_thread() is threading.main_thread()
-                and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
-            yield self
-            return
-        old = signal.signal(signal.SIGINT, self._handler)
-        try:
-            yield self
-        finally:
-            signal.signal(signal.SIGINT, old)
 
 
 class Trainer:
@@ -503,7 +232,7 @@ class Trainer:
                 continue
             if np.ndim(x) != 2 or np.shape(x)[1] != n_in:
                 raise ValueError(f"{name} inputs have shape {np.shape(x)}, but the network "
-                                 f"takes {n_in} inputs (sizes {_show(config.sizes)})")
+                                 f"takes {n_in} inputs (sizes {show_value(config.sizes)})")
             y = np.asarray(y)
             if y.ndim != 1 or len(y) != len(x) or y.dtype.kind not in "iu":
                 raise ValueError(f"{name} labels must be {len(x)} integers, got {y.dtype} of "
@@ -541,6 +270,10 @@ class Trainer:
         """Mini-batches done in the epoch in progress (0 between epochs)."""
         return self._steps
 
+    def _mark_inconsistent(self) -> None:
+        # A second Ctrl-C raises wherever the loop is: possibly inside an update.
+        self._consistent = False
+
     # -- one update ---------------------------------------------------------------------
 
     def step(self, xb: np.ndarray, yb: np.ndarray) -> float:
@@ -553,7 +286,7 @@ class Trainer:
     # -- epochs ---------------------------------------------------------------------------
 
     def _train_batches(self, total: int, on_batch: Callable[[Progress], Any] | None,
-                       interrupts: _Interrupts) -> None:
+                       interrupts: DeferredInterrupts) -> None:
         # The iterator's state before this epoch's permutation (after a resume: with the
         # number of batches to skip), so that a mid-epoch checkpoint can replay it.
         self._epoch_start = self.batches.state_dict()
@@ -613,7 +346,7 @@ class Trainer:
         exactly) and raises :class:`TrainingInterrupted`.
         """
         total = self.config.epochs if epochs is None else int(epochs)
-        interrupts = _Interrupts(self)
+        interrupts = DeferredInterrupts(on_forced=self._mark_inconsistent)
         with interrupts.installed(handle_sigint):
             try:
                 while self.epoch < total:
@@ -641,7 +374,7 @@ class Trainer:
             "format": np.array(CHECKPOINT_FORMAT),
             "config": np.array(self.config.to_json()),
             "epoch": np.array(self.epoch, dtype=np.int64),
-            "history": _json_array(self.history),
+            "history": json_array(self.history),
         }
         for i, layer in enumerate(self.model.layers):
             arrays[f"W{i}"] = layer.weight.data.copy()
@@ -651,8 +384,8 @@ class Trainer:
             batches = {**self._epoch_start, "batches_done": self._steps}
         else:
             batches = self.batches.state_dict()
-        arrays["batch_iterator"] = _json_array(batches)
-        arrays["epoch_progress"] = _json_array({
+        arrays["batch_iterator"] = json_array(batches)
+        arrays["epoch_progress"] = json_array({
             "batches_done": self._steps, "loss_sum": self._loss_sum, "examples": self._seen,
             "seconds": self._seconds,
         })

@@ -52,6 +52,10 @@ def library_files() -> list[Path]:
     return sorted(p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py"))
 
 
+def library_modules() -> set[str]:
+    return {module_name(p) for p in library_files()}
+
+
 def imports_of(path: Path) -> list[tuple[str, int]]:
     """(imported module, line) for every import statement in the file, nested ones included,
     resolved to absolute names; ``from . import x`` counts as importing the package's ``x``."""
@@ -69,16 +73,17 @@ def imports_of(path: Path) -> list[tuple[str, int]]:
                 target = ".".join(base + ([node.module] if node.module else []))
             else:
                 target = node.module or ""
-            found.append((target, node.lineno))
-            for alias in node.names:  # `from pkg import module`
-                candidate = f"{target}.{alias.name}"
-                if any(module_name(p) == candidate for p in library_files()):
-                    found.append((candidate, node.lineno))
+            submodules = [f"{target}.{alias.name}" for alias in node.names
+                          if f"{target}.{alias.name}" in library_modules()]
+            # `from pkg import module` imports the module; any other name comes from pkg itself
+            if len(submodules) < len(node.names):
+                found.append((target, node.lineno))
+            found += [(m, node.lineno) for m in submodules]
     return [(m, line) for m, line in found if m.split(".")[0] in PACKAGES]
 
 
 def import_graph() -> dict[str, set[str]]:
-    modules = {module_name(p) for p in library_files()}
+    modules = library_modules()
     graph: dict[str, set[str]] = {}
     for path in library_files():
         here = module_name(path)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from nn import backprop as bp
+from nn.activations import TABLE
 
 COSTS = ("quadratic", "cross-entropy", "softmax")
 ACTS = ("sigmoid", "tanh", "relu", "identity")
@@ -589,11 +590,31 @@ def test_forward_shapes_and_layout():
 
 
 def test_module_uses_numpy_only():
-    source = Path(bp.__file__).read_text()
-    roots = set()
-    for node in ast.walk(ast.parse(source)):
+    """backprop.py computes without the engine. Besides numpy and the standard library it
+    imports only nn's helpers for the numpy side — the σ and σ′ of ``nn.activations``, the cost
+    names, the argument checks and the targets — and never touches an engine function."""
+    tree = ast.parse(Path(bp.__file__).read_text())
+    roots, helpers = set(), {}
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            helpers.setdefault(node.module, set()).update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
             roots.add((node.module or "").split(".")[0])
     assert roots <= {"__future__", "collections", "typing", "numpy"}, roots
+    assert set(helpers) <= {"activations", "costs", "network_checks", "targets"}, helpers
+    assert helpers.get("activations", set()) <= {
+        "ALL_NAMES", "TABLE", "log_softmax", "sigmoid", "softmax"}, helpers
+    assert helpers.get("costs", set()) <= {"COST_NAMES"}, helpers
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    used |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    assert not used & {"autograd_mini", "Tensor", "ops", "engine", "function"}, used
+    # the numpy side of the activation table: arrays in, plain arrays of the same dtype out
+    for dtype in (np.float32, np.float64):
+        z = np.linspace(-3, 3, 12, dtype=dtype).reshape(4, 3)
+        for act in TABLE.values():
+            a = act.sigma(z)
+            assert type(a) is np.ndarray and a.dtype == dtype and a.shape == z.shape
+            if act.sigma_prime is not None and not act.output_only:
+                assert type(act.sigma_prime(z, a)) is np.ndarray

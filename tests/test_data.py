@@ -1,4 +1,5 @@
-"""Tests for nn.data: IDX reading/writing, MNIST loading and downloading, BatchIterator.
+"""Tests for nn.datasets (and nn.data, its compatibility module): IDX reading/writing, MNIST
+loading and downloading, BatchIterator.
 
 Downloads only ever talk to an http.server started here on 127.0.0.1; an autouse fixture
 also points the default mirrors at a closed local port, so no test can reach a live host.
@@ -21,16 +22,14 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from nn import data
-from nn.data import (
-    IDX_FILES,
-    BatchIterator,
-    DownloadError,
-    IDXError,
-    load_mnist,
-    read_idx,
-    write_idx,
-)
+import nn.data
+import nn.datasets
+from nn.datasets import mnist
+from nn.datasets.batches import BatchIterator
+from nn.datasets.download import DownloadError
+from nn.datasets.idx import IDXError, read_idx, write_idx
+from nn.datasets.mirrors import IDX_FILES, MIRRORS
+from nn.datasets.mnist import DATA_ENV_VAR, MNIST, load_mnist
 
 # /work/main/tests/test_data.py -> /work/main/../shared/data/mnist-10k (lexically, not
 # through symlinks, as documented for the shared data).
@@ -50,12 +49,12 @@ def closed_port() -> int:
 @pytest.fixture(autouse=True)
 def hermetic(monkeypatch, tmp_path):
     """Isolate every test from the user's environment, system datasets and the network."""
-    monkeypatch.delenv(data.DATA_ENV_VAR, raising=False)
+    monkeypatch.delenv(DATA_ENV_VAR, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
-    monkeypatch.setattr(data, "SYSTEM_DATASET_DIRS", [])
+    monkeypatch.setattr(mnist, "SYSTEM_DATASET_DIRS", [])
     dead = f"http://127.0.0.1:{closed_port()}/"
-    for key in list(data.MIRRORS):
-        monkeypatch.setitem(data.MIRRORS, key, [dead])
+    for key in list(MIRRORS):
+        monkeypatch.setitem(MIRRORS, key, [dead])
 
 
 # --------------------------------------------------------------------------------------
@@ -83,7 +82,7 @@ def write_dataset(directory: Path, arrays: dict[str, np.ndarray], gz: bool = Tru
         write_idx(directory / (f"{stem}.gz" if gz else stem), arr)
 
 
-def assert_matches(result: data.MNIST, arrays: dict[str, np.ndarray]) -> None:
+def assert_matches(result: MNIST, arrays: dict[str, np.ndarray]) -> None:
     for x, y, img, lbl in (
         (result.x_train, result.y_train, TRAIN_IMAGES, TRAIN_LABELS),
         (result.x_test, result.y_test, TEST_IMAGES, TEST_LABELS),
@@ -299,7 +298,7 @@ def mnist_10k():
 @needs_mnist_10k
 def test_real_mnist_shapes_dtypes_and_labels(mnist_10k):
     m = mnist_10k
-    assert isinstance(m, data.MNIST)
+    assert isinstance(m, MNIST)
     assert m.x_train.shape == (10000, 784) and m.x_test.shape == (10000, 784)
     assert m.y_train.shape == (10000,) and m.y_test.shape == (10000,)
     assert m.x_train.dtype == np.float64 and m.y_train.dtype == np.int64
@@ -348,7 +347,7 @@ def test_real_mnist_dtype_one_hot_and_flatten_options(mnist_10k):
     not DEBIAN_FASHION.is_dir(), reason="Debian dataset-fashion-mnist not installed"
 )
 def test_debian_fashion_mnist_found_in_system_dir(monkeypatch):
-    monkeypatch.setattr(data, "SYSTEM_DATASET_DIRS", ["/usr/share/datasets"])
+    monkeypatch.setattr(mnist, "SYSTEM_DATASET_DIRS", ["/usr/share/datasets"])
     m = load_mnist("fashion-mnist", download=False, dtype=np.float32)
     assert m.x_train.shape == (60000, 784) and m.x_test.shape == (10000, 784)
     assert np.bincount(m.y_train).tolist() == [6000] * 10
@@ -409,7 +408,7 @@ def test_data_dir_with_missing_files_is_an_error_even_if_found_elsewhere(tmp_pat
     arrays = make_arrays()
     complete = tmp_path / "complete"
     write_dataset(complete, arrays)
-    monkeypatch.setenv(data.DATA_ENV_VAR, str(complete))
+    monkeypatch.setenv(DATA_ENV_VAR, str(complete))
     partial = tmp_path / "partial"
     write_dataset(partial, {k: v for k, v in arrays.items() if k != TEST_LABELS})
     with pytest.raises(FileNotFoundError) as info:
@@ -435,7 +434,7 @@ def test_env_var_directory_directly_or_per_dataset(tmp_path, monkeypatch, subdir
     write_dataset(root / "fashion-mnist" if subdir else root, arrays)
     # A different copy in the cache must lose to the env var.
     write_dataset(tmp_path / "cache" / "fashion-mnist", make_arrays(seed=6))
-    monkeypatch.setenv(data.DATA_ENV_VAR, str(root))
+    monkeypatch.setenv(DATA_ENV_VAR, str(root))
     assert_matches(load_mnist("Fashion_MNIST", cache_dir=tmp_path / "cache"), arrays)
 
 
@@ -446,12 +445,12 @@ def test_lookup_order_env_then_system_then_cache(tmp_path, monkeypatch):
     write_dataset(tmp_path / "env" / "mnist", copies["env"])
     write_dataset(tmp_path / "system" / "mnist", copies["system"])
     write_dataset(tmp_path / "cache" / "mnist", copies["cache"])
-    monkeypatch.setattr(data, "SYSTEM_DATASET_DIRS", [str(tmp_path / "system")])
-    monkeypatch.setenv(data.DATA_ENV_VAR, str(tmp_path / "env"))
+    monkeypatch.setattr(mnist, "SYSTEM_DATASET_DIRS", [str(tmp_path / "system")])
+    monkeypatch.setenv(DATA_ENV_VAR, str(tmp_path / "env"))
     assert_matches(load_mnist(cache_dir=tmp_path / "cache"), copies["env"])
-    monkeypatch.setenv(data.DATA_ENV_VAR, str(tmp_path / "empty"))
+    monkeypatch.setenv(DATA_ENV_VAR, str(tmp_path / "empty"))
     assert_matches(load_mnist(cache_dir=tmp_path / "cache"), copies["system"])
-    monkeypatch.setattr(data, "SYSTEM_DATASET_DIRS", [])
+    monkeypatch.setattr(mnist, "SYSTEM_DATASET_DIRS", [])
     assert_matches(load_mnist(cache_dir=tmp_path / "cache"), copies["cache"])
 
 
@@ -467,7 +466,7 @@ def test_not_found_without_download_explains_what_to_do(tmp_path):
     with pytest.raises(FileNotFoundError) as info:
         load_mnist(download=False, cache_dir=tmp_path / "cache")
     msg = str(info.value)
-    assert "data_dir=" in msg and data.DATA_ENV_VAR in msg
+    assert "data_dir=" in msg and DATA_ENV_VAR in msg
     assert all(name in msg for name in GZ_NAMES)
     assert not (tmp_path / "cache").exists()
 
@@ -610,7 +609,7 @@ def test_offline_error_explains_how_to_use_local_files(tmp_path):
         load_mnist(cache_dir=tmp_path / "cache", mirrors=mirrors, timeout=5)
     msg = str(info.value)
     assert "offline" in msg
-    assert "data_dir=" in msg and data.DATA_ENV_VAR in msg
+    assert "data_dir=" in msg and DATA_ENV_VAR in msg
     assert all(name in msg for name in GZ_NAMES)
     assert all(m in msg for m in mirrors)
     assert os.listdir(tmp_path / "cache" / "mnist") == []
@@ -797,3 +796,15 @@ def test_batch_iterator_validation():
         BatchIterator(np.zeros(10), np.zeros(10), 0)
     with pytest.raises(TypeError):
         BatchIterator(np.zeros(10), np.zeros(10), 2.5)
+
+
+# --------------------------------------------------------------------------------------
+# nn.data: the former home, kept for compatibility
+# --------------------------------------------------------------------------------------
+
+
+def test_nn_data_reexports_the_new_homes():
+    assert nn.data.__all__
+    for name in nn.data.__all__:
+        assert getattr(nn.data, name) is getattr(nn.datasets, name), name
+    assert nn.data.load_mnist is mnist.load_mnist and nn.data.MIRRORS is MIRRORS

@@ -1,11 +1,11 @@
-"""autograd_mini.files: all-or-nothing writes."""
+"""nn.files: all-or-nothing writes."""
 
 import os
 import stat
 
 import pytest
 
-from autograd_mini.files import atomic_file, write_atomic
+from nn.files import atomic_file, write_atomic
 
 
 def test_write_replaces_the_file_whole(tmp_path):

@@ -16,7 +16,9 @@ import pytest
 import autograd_mini as ag
 import nn
 from autograd_mini import Tensor
+from nn import activations
 from nn import backprop as bp
+from nn.train_config import TrainConfig
 
 OUTPUT_FOR_COST = {"quadratic": None, "cross-entropy": "sigmoid", "softmax": "identity"}
 
@@ -41,7 +43,8 @@ def ref_weights(model):
 def autodiff_grads(model, x, y, cost):
     """Run forward + J.backward(); return J (fresh .grad on every parameter)."""
     model.zero_grad()
-    J = nn.get_cost(cost)(model(x), y)
+    zs, acts = model.forward_all(x)
+    J = nn.output_cost(cost, zs[-1], acts[-1], y)
     J.backward()
     return J
 
@@ -372,7 +375,7 @@ def test_cost_values_are_batch_means():
 
     quad = nn.quadratic_cost(ag.sigmoid(zt), y_soft)
     assert quad.item() == pytest.approx(0.5 * np.sum((a - y_soft) ** 2) / 6, rel=1e-14)
-    ce = nn.cross_entropy_cost(ag.sigmoid(zt), y_soft)
+    ce = nn.sigmoid_cross_entropy_cost(zt, y_soft)
     naive = -np.sum(y_soft * np.log(a) + (1 - y_soft) * np.log(1 - a)) / 6
     assert ce.item() == pytest.approx(naive, rel=1e-13)
     sm = nn.softmax_cost(zt, y_hot)
@@ -439,8 +442,8 @@ def test_costs_at_huge_logits_are_exact_and_silent():
             for name, y in (("right", right), ("wrong", wrong)):
                 for cost in ("quadratic", "cross-entropy", "softmax"):
                     zt = Tensor(z, requires_grad=True)
-                    out = zt if cost == "softmax" else ag.sigmoid(zt)
-                    J = nn.get_cost(cost)(out, y)
+                    a = zt if cost == "softmax" else ag.sigmoid(zt)
+                    J = nn.output_cost(cost, zt, a, y)
                     J.backward()
                     assert np.isfinite(J.item()) and np.all(np.isfinite(zt.grad.data))
                     results[name, cost] = (J.item(), zt.grad.data.copy())
@@ -487,7 +490,7 @@ def test_sigmoid_cross_entropy_output_delta_is_a_minus_y():
     y = rng.uniform(0, 1, (9, 4))  # soft targets
     zs, acts = model.forward_all(x)
     zs[-1].retain_grad()
-    J = nn.cross_entropy_cost(acts[-1], y)
+    J = nn.sigmoid_cross_entropy_cost(zs[-1], y)
     J.backward()
     delta_L = 9 * zs[-1].grad.data
     np.testing.assert_allclose(delta_L, acts[-1].data - y, rtol=0, atol=1e-15)
@@ -918,6 +921,65 @@ def test_wrong_label_count_names_the_shape_passed():
     z = Tensor(np.zeros((4, 2)), requires_grad=True)
     with pytest.raises(ValueError, match=re.escape("(3,)")):
         nn.softmax_cost(z, np.array([0, 1, 1]))
+
+
+# ------------------------------------------- one vocabulary: activations and costs by name
+
+
+def test_explicit_sigmoid_cross_entropy_is_exact_with_and_without_a_graph():
+    model = nn.MLP([3, 4, 2], "sigmoid", rng=0)
+    x, y = np.ones((2, 3)), np.array([0, 1])
+    zs, acts = model.forward_all(x)
+    expected = nn.cross_entropy_cost(acts[-1], y).item()  # the compatibility form
+    assert nn.sigmoid_cross_entropy_cost(zs[-1], y).item() == expected
+    assert nn.output_cost("cross-entropy", zs[-1], acts[-1], y).item() == expected
+    with ag.no_grad():
+        zs, acts = model.forward_all(x)
+        assert nn.sigmoid_cross_entropy_cost(zs[-1], y).item() == expected
+        assert nn.output_cost("cross-entropy", zs[-1], acts[-1], y).item() == expected
+
+
+@pytest.mark.parametrize("cost", ["quadratic", "cross-entropy", "softmax"])
+def test_output_cost_takes_what_the_table_says(cost):
+    rng = np.random.default_rng(7)
+    z = Tensor(rng.standard_normal((5, 3)), requires_grad=True)
+    a = ag.sigmoid(z)
+    y = rng.integers(0, 3, 5)
+    spec = nn.costs.COST_TABLE[cost]
+    assert spec.name == cost and spec.takes == ("a" if cost == "quadratic" else "z")
+    assert nn.output_cost(cost, z, a, y).item() == spec.function(
+        a if spec.takes == "a" else z, y).item()
+    # the network-output form of get_cost agrees with the explicit one
+    out = z if cost == "softmax" else a
+    assert nn.get_cost(cost)(out, y).item() == nn.output_cost(cost, z, a, y).item()
+    with pytest.raises(ValueError, match="unknown cost 'hinge'"):
+        nn.output_cost("hinge", z, a, y)
+
+
+def test_one_table_of_activation_and_cost_names():
+    assert nn.ACTIVATIONS == {"sigmoid": ag.ops.sigmoid, "tanh": ag.ops.tanh,
+                              "relu": ag.ops.relu, "identity": None}
+    assert nn.layers.ACTIVATIONS is nn.ACTIVATIONS
+    assert bp.ACTIVATIONS == ("sigmoid", "tanh", "relu", "identity", "softmax")
+    assert set(bp.ACTIVATIONS) == set(activations.TABLE)
+    assert bp.COSTS == ("quadratic", "cross-entropy", "softmax") == tuple(nn.COSTS)
+    assert bp.sigmoid is activations.sigmoid and bp.softmax is activations.softmax
+    for name, act in activations.TABLE.items():
+        assert act.name == name
+        assert (act.engine is None) == (name == "identity")
+    assert [n for n, act in activations.TABLE.items() if act.output_only] == ["softmax"]
+    # the engine's σ and the reference's numpy σ agree
+    z = np.linspace(-5, 5, 12).reshape(3, 4)
+    for act in activations.TABLE.values():
+        engine = (lambda t: t) if act.engine is None else act.engine
+        np.testing.assert_allclose(engine(Tensor(z)).data, act.sigma(z), rtol=1e-15, atol=0)
+
+
+def test_mlp_output_layer_for_each_cost_comes_from_the_cost_table():
+    for cost, spec in nn.costs.COST_TABLE.items():
+        config = TrainConfig(activation="tanh", cost=cost)
+        assert config.output_activation == (spec.output_activation or "tanh")
+    assert TrainConfig(cost="hinge").output_activation == "sigmoid"
 
 
 def test_shared_parameters_are_listed_and_stepped_once():

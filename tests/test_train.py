@@ -13,16 +13,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nn import backprop
-from nn.data import IDX_FILES, write_idx
-from nn.train import (
-    TrainConfig,
-    Trainer,
-    TrainingInterrupted,
-    compare_configs,
-    evaluate,
-    read_checkpoint,
-)
+import nn.train
+from nn import backprop, checkpoint, interrupts, train_config
+from nn.checkpoint import read_checkpoint
+from nn.datasets.idx import write_idx
+from nn.datasets.mirrors import IDX_FILES
+from nn.interrupts import TrainingInterrupted
+from nn.train import Trainer, evaluate
+from nn.train_config import TrainConfig, compare_configs
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "examples" / "train_mnist.py"
@@ -451,3 +449,17 @@ def test_config_validation(arrays) -> None:
         Trainer(small_config(limit=10_000), *arrays)
     with pytest.raises(ValueError, match="inputs"):
         Trainer(small_config(sizes=[100, 10]), *arrays)
+
+
+def test_nn_train_keeps_the_names_that_moved_out():
+    homes = {
+        train_config: ["ARCH_KEYS", "DATA_KEYS", "DTYPES", "ENGINES", "IGNORED_ON_RESUME",
+                       "TrainConfig", "build_model", "compare_configs"],
+        checkpoint: ["CHECKPOINT_FORMAT", "Checkpoint", "read_checkpoint", "write_npz_atomic"],
+        interrupts: ["TrainingInterrupted"],
+    }
+    for home, names in homes.items():
+        for name in names:
+            assert getattr(nn.train, name) is getattr(home, name), name
+    for name in nn.train.__all__:
+        assert hasattr(nn.train, name), name

@@ -11,7 +11,7 @@ Importing ``viz`` also makes notebooks show a Tensor as the picture of its graph
 
 from __future__ import annotations
 
-from autograd_mini.files import write_atomic
+from nn.files import write_atomic
 
 from . import notebook
 from .diagram import Diagram

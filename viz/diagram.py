@@ -14,7 +14,7 @@ from typing import Any
 
 import graphviz
 
-from autograd_mini.files import write_atomic
+from nn.files import write_atomic
 
 from .dot import RenderError, render
 

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from autograd_mini import Tensor
-from autograd_mini.files import write_atomic
+from nn.files import write_atomic
 
 from .diagram import COLORS, FONT, Diagram, html_table
 from .formatting import format_array, format_scalar, format_setting, value_lines

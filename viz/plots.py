@@ -2,7 +2,7 @@
 
 matplotlib is optional (``pip install autograd-mini[plot]``) and is imported only when one of
 these functions is called, with the non-interactive Agg back-end. Each function writes a PNG or
-an SVG, chosen by the suffix of ``path``, atomically (``autograd_mini.files.write_atomic``),
+an SVG, chosen by the suffix of ``path``, atomically (``nn.files.write_atomic``),
 and returns ``path``.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_mini.files import write_atomic
+from nn.files import write_atomic
 
 __all__ = ["plot_history", "plot_misclassified", "plot_weights"]
 

@@ -1,7 +1,8 @@
 """Writing files atomically: a reader sees the old file or the complete new one, never a part.
 
-Used for everything the project writes — checkpoints, IDX files, downloads, pictures — so that
-nothing a user had is lost on a crash or Ctrl-C.
+Used for everything the project writes — checkpoints, IDX files, downloads (``nn``), pictures
+(``viz``) — so that nothing a user had is lost on a crash or Ctrl-C. It lives in ``nn``, not in
+the engine: ``autograd_mini`` writes no files.
 """
 
 from __future__ import annotations

@@ -1,0 +1,231 @@
+"""MNIST and Fashion-MNIST as arrays: :func:`load_mnist` finds the four IDX files (or downloads
+them) and returns :class:`MNIST`, float images in [0, 1] and integer or one-hot labels.
+
+Lookup order (the first directory that holds all four files wins): ``data_dir`` if given (and
+only it) -> ``$AUTOGRAD_MINI_DATA`` (:data:`DATA_ENV_VAR`) -> ``/usr/share/datasets/<dataset>``
+(:data:`SYSTEM_DATASET_DIRS`) -> the cache -> a download from the mirrors of
+:mod:`nn.datasets.mirrors` into the cache.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.typing import DTypeLike
+
+from .. import targets
+from .download import download_file
+from .idx import IDXError, read_idx, shape_text
+from .mirrors import IDX_FILES, MD5, MIRRORS
+
+__all__ = ["DATA_ENV_VAR", "MNIST", "SYSTEM_DATASET_DIRS", "load_mnist"]
+
+PathLike = str | os.PathLike[str]
+
+#: Environment variable naming a directory with the files (directly or in ``<dir>/<dataset>/``).
+DATA_ENV_VAR = "AUTOGRAD_MINI_DATA"
+
+#: System-wide dataset roots, searched as ``<root>/<dataset>/`` (Debian's
+#: ``dataset-fashion-mnist`` package installs to ``/usr/share/datasets/fashion-mnist/``).
+SYSTEM_DATASET_DIRS: list[str] = ["/usr/share/datasets"]
+
+
+class MNIST(NamedTuple):
+    """MNIST-style splits.
+
+    x_train: (N, 784) or (N, 28, 28) floats in [0, 1]; y_train: (N,) int64, or (N, 10)
+    one-hot in the image dtype; x_test / y_test likewise with the test count.
+    """
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+
+def _dataset_key(dataset: str) -> str:
+    key = dataset.strip().lower().replace("_", "-")
+    if key not in MIRRORS:
+        raise ValueError(f"unknown dataset {dataset!r}; known: {', '.join(sorted(MIRRORS))}")
+    return key
+
+
+def _find_files(directory: Path) -> tuple[dict[str, Path], list[str]]:
+    """Map each of IDX_FILES to an existing file in ``directory``; also return the missing."""
+    found: dict[str, Path] = {}
+    missing: list[str] = []
+    for stem in IDX_FILES:
+        # Uncompressed first: it loads faster, and is what a user who unpacked them has.
+        for candidate in (directory / stem, directory / f"{stem}.gz"):
+            if candidate.is_file():
+                found[stem] = candidate
+                break
+        else:
+            missing.append(stem)
+    return found, missing
+
+
+def _cache_dir(key: str, cache_dir: PathLike | None) -> Path:
+    if cache_dir is not None:
+        return Path(cache_dir).expanduser() / key
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    # The XDG spec says relative paths are invalid and must be ignored.
+    root = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache"
+    return root / "autograd-mini" / key
+
+
+def _search_dirs(key: str) -> list[Path]:
+    dirs = []
+    env = os.environ.get(DATA_ENV_VAR, "")
+    if env:
+        base = Path(env).expanduser()
+        dirs += [base, base / key]
+    dirs += [Path(root) / key for root in SYSTEM_DATASET_DIRS]
+    return dirs
+
+
+def _local_files_hint(key: str, cache: Path) -> str:
+    names = "\n".join(f"    {stem}.gz" for stem in IDX_FILES)
+    return (
+        f"To use local copies instead, put these four files in one directory (uncompressed "
+        f"copies without .gz also work):\n{names}\n"
+        f"and pass it explicitly:\n"
+        f"    load_mnist({key!r}, data_dir='/path/to/dir')\n"
+        f"or set the environment variable (the files may be in the directory itself or in "
+        f"its '{key}/' subdirectory):\n"
+        f"    export {DATA_ENV_VAR}=/path/to/dir\n"
+        f"or copy them into the cache directory {cache}/"
+    )
+
+
+def load_mnist(
+    dataset: str = "mnist",
+    data_dir: PathLike | None = None,
+    download: bool = True,
+    one_hot: bool = False,
+    dtype: DTypeLike = np.float64,
+    flatten: bool = True,
+    *,
+    cache_dir: PathLike | None = None,
+    mirrors: Sequence[str] | None = None,
+    md5: Mapping[str, str] | None = None,
+    progress: bool | None = None,
+    timeout: float = 30.0,
+) -> MNIST:
+    """Load MNIST or Fashion-MNIST (``dataset="mnist"`` / ``"fashion-mnist"``).
+
+    Returns ``MNIST(x_train, y_train, x_test, y_test)``: images as ``dtype`` (a float type)
+    scaled to [0, 1], shape (N, 784), or (N, 28, 28) with ``flatten=False``; labels int64 of
+    shape (N,), or (N, 10) one-hot in ``dtype`` with ``one_hot=True``.
+
+    The four standard files (``train-images-idx3-ubyte.gz`` etc., or the same names without
+    ``.gz``) are looked for, all four in one directory, in:
+
+    1. ``data_dir`` if given -- and only there: missing files are an error;
+    2. ``$AUTOGRAD_MINI_DATA`` and ``$AUTOGRAD_MINI_DATA/<dataset>/``;
+    3. ``/usr/share/datasets/<dataset>/`` (see ``SYSTEM_DATASET_DIRS``);
+    4. the cache ``<cache_dir>/<dataset>/``; ``cache_dir`` defaults to
+       ``$XDG_CACHE_HOME/autograd-mini`` (``~/.cache/autograd-mini``).
+
+    Failing that, if ``download`` is true, the files missing from the cache are downloaded
+    from ``mirrors`` (default ``MIRRORS[dataset]``) in turn, with a socket ``timeout`` in
+    seconds, checked against ``md5`` (file name -> hex digest; default ``MD5[dataset]``;
+    files absent from it are not checked) and only then renamed into the cache. A progress
+    bar goes to stderr when it is a terminal, or always with ``progress=True``.
+
+    Raises ``FileNotFoundError`` when the files cannot be found (and not downloaded),
+    :class:`DownloadError` when no mirror delivers a file, :class:`IDXError` when a file is
+    malformed or the files do not match each other.
+    """
+    key = _dataset_key(dataset)
+    dt = np.dtype(dtype)
+    if dt.kind != "f":
+        raise ValueError(f"load_mnist: dtype must be a floating type, got {dt}")
+
+    def load(files: dict[str, Path]) -> MNIST:
+        train = _load_split(files[IDX_FILES[0]], files[IDX_FILES[1]], dt, flatten, one_hot)
+        test = _load_split(files[IDX_FILES[2]], files[IDX_FILES[3]], dt, flatten, one_hot)
+        return MNIST(train[0], train[1], test[0], test[1])
+
+    if data_dir is not None:
+        directory = Path(data_dir).expanduser()
+        files, missing = _find_files(directory)
+        if missing:
+            needed = ", ".join(f"{stem}.gz" for stem in IDX_FILES)
+            if directory.is_dir():
+                problem = f"is missing: {', '.join(f'{stem}.gz' for stem in missing)}"
+            else:
+                problem = "is not a directory" if directory.exists() else "does not exist"
+            raise FileNotFoundError(
+                f"load_mnist: data_dir {directory} {problem}; it must contain {needed} "
+                "(the uncompressed names without .gz also work)"
+            )
+        return load(files)
+
+    searched = _search_dirs(key)
+    for directory in searched:
+        files, missing = _find_files(directory)
+        if not missing:
+            return load(files)
+
+    cache = _cache_dir(key, cache_dir)
+    files, missing = _find_files(cache)
+    if not missing:
+        return load(files)
+    if not download:
+        where = "\n".join(f"    {d}" for d in [*searched, cache])
+        raise FileNotFoundError(
+            f"load_mnist: {key} not found (download=False). Looked in:\n{where}\n"
+            + _local_files_hint(key, cache)
+        )
+
+    cache.mkdir(parents=True, exist_ok=True)
+    urls = list(MIRRORS[key] if mirrors is None else mirrors)
+    sums = MD5.get(key, {}) if md5 is None else md5
+    if progress is None:
+        progress = sys.stderr is not None and sys.stderr.isatty()
+    for stem in missing:
+        name = f"{stem}.gz"
+        download_file(name, cache, urls, sums.get(name), timeout=timeout, progress=progress,
+                      dataset=key, hint=_local_files_hint(key, cache))
+    files, missing = _find_files(cache)
+    assert not missing, missing
+    return load(files)
+
+
+def _load_split(
+    images_path: Path, labels_path: Path, dtype: np.dtype[Any], flatten: bool, one_hot: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    images = read_idx(images_path)
+    labels = read_idx(labels_path)
+    if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise IDXError(
+            f"{images_path}: expected uint8 images of shape Nx28x28, "
+            f"found {shape_text(images.shape)} {images.dtype}"
+        )
+    if labels.dtype.kind not in "iu" or labels.ndim != 1:
+        raise IDXError(
+            f"{labels_path}: expected a 1-dimensional integer array of labels, "
+            f"found {shape_text(labels.shape)} {labels.dtype}"
+        )
+    if len(images) != len(labels):
+        raise IDXError(
+            f"image/label count mismatch: {images_path} holds {len(images)} images but "
+            f"{labels_path} holds {len(labels)} labels"
+        )
+    bad = np.flatnonzero((labels < 0) | (labels > 9))
+    if bad.size:
+        raise IDXError(
+            f"{labels_path}: labels must be in 0..9, found {labels[bad[0]]} at index {bad[0]} "
+            f"({bad.size} out-of-range labels)"
+        )
+    n = len(images)
+    x = (images.reshape(n, 28 * 28) if flatten else images).astype(dtype)
+    x /= 255  # division (not * 1/255) so that 255 maps to exactly 1.0
+    y = labels.astype(np.int64)
+    return (x, targets.one_hot(y, 10, dtype)) if one_hot else (x, y)
