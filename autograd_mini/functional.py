@@ -56,7 +56,7 @@ def _name(f: Callable) -> str:
 
 def _as_array(x: Any, what: str) -> np.ndarray:
     """The float ndarray behind an array-like (a Tensor's data is used without a copy)."""
-    data = x.data if isinstance(x, Tensor) else x
+    data = x._data if isinstance(x, Tensor) else x
     try:
         data = np.asarray(data)
     except (TypeError, ValueError) as err:
@@ -152,7 +152,7 @@ def _jvp(
         tangent = np.zeros(out.shape, dtype=out.dtype)
     else:
         tangent = np.array(np.broadcast_to(tangent, out.shape))
-    return out.data, tangent
+    return out._data, tangent
 
 
 def jvp(f: Callable, primals: Primals, tangents: Any) -> tuple[Tensor, Tensor | Any]:
@@ -206,7 +206,7 @@ def vjp(f: Callable, primals: Primals) -> tuple[Tensor, Callable[[Any], Tensor |
         return _pack([Tensor._wrap(np.zeros_like(x)) if g is None else g
                       for g, x in zip(grads, xs, strict=True)], is_tuple)
 
-    return Tensor._wrap(out.data), vjp_fn
+    return Tensor._wrap(out._data), vjp_fn
 
 
 # --------------------------------------------------------------------------------------------
@@ -229,11 +229,11 @@ def jacobian(
     if mode == "reverse":
         value, vjp_fn = vjp(f, tuple(xs))
         out_shape = value.shape
-        jacs = [np.zeros((value.size, x.size), dtype=np.result_type(x, value.data)) for x in xs]
+        jacs = [np.zeros((value.size, x.size), dtype=np.result_type(x, value._data)) for x in xs]
         for k in range(value.size):  # one reverse sweep per output element
             rows = vjp_fn(_unit(out_shape, k, value.dtype))
             for J, row in zip(jacs, rows, strict=True):
-                J[k] = row.data.ravel()
+                J[k] = row._data.ravel()
     elif mode == "forward":
         jacs, out_shape = [], None
         for i, x in enumerate(xs):
@@ -297,7 +297,7 @@ def _hvp(f: Callable, x: np.ndarray, v: np.ndarray, fn: str) -> tuple[np.ndarray
         zero = np.zeros_like(x)
         return zero, zero.copy()
     hv = np.zeros_like(x) if g.tangent is None else np.array(np.broadcast_to(g.tangent, x.shape))
-    return g.data, hv
+    return g._data, hv
 
 
 def hvp(f: Callable, primals: Primals, tangents: Any) -> tuple[Tensor, Tensor]:
@@ -351,7 +351,7 @@ def hessian(
                     (row,) = grad(g, leaf, grad_outputs=_unit(x.shape, i, g.dtype),
                                   retain_graph=True, allow_unused=True)
                     if row is not None:
-                        H[i] = row.data.ravel()
+                        H[i] = row._data.ravel()
     else:
         raise ValueError(
             "hessian: mode must be 'forward-over-reverse' or 'reverse-over-reverse', "

@@ -18,7 +18,7 @@ def _as_inputs(inputs: Tensor | Sequence) -> list:
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     # Finite differences need float64 to mean anything; check in float64 whatever the inputs.
     return [
-        Tensor(np.array(x.data, dtype=np.float64), requires_grad=x.requires_grad, name=x.name)
+        Tensor(np.array(x._data, dtype=np.float64), requires_grad=x.requires_grad, name=x.name)
         if isinstance(x, Tensor) and x.dtype.kind == "f" else x
         for x in inputs
     ]
@@ -26,15 +26,15 @@ def _as_inputs(inputs: Tensor | Sequence) -> list:
 
 def numerical_jacobian(fn: Callable, inputs: list, i: int, eps: float) -> np.ndarray:
     """J[k, j] = (f(x + eps e_j) - f(x - eps e_j))[k] / 2 eps for input ``i``: shape (m, n)."""
-    x = inputs[i].data
+    x = inputs[i]._data
     cols = []
     # not under no_grad: fn may itself differentiate (a gradient penalty, a Hessian check)
     for j in range(x.size):
         old = x.flat[j]
         x.flat[j] = old + eps
-        up = np.array(fn(*inputs).data, dtype=np.float64).ravel()
+        up = np.array(fn(*inputs)._data, dtype=np.float64).ravel()
         x.flat[j] = old - eps
-        down = np.array(fn(*inputs).data, dtype=np.float64).ravel()
+        down = np.array(fn(*inputs)._data, dtype=np.float64).ravel()
         x.flat[j] = old
         cols.append((up - down) / (2 * eps))
     return np.stack(cols, axis=1) if cols else np.zeros((0, 0))
@@ -54,8 +54,8 @@ def analytic_jacobians(fn: Callable, inputs: list) -> tuple[Tensor, list[np.ndar
             args[i] = x
         return fn(*args)
 
-    jacs = jacobian(of_wrt, tuple(inputs[i].data for i in wrt), mode="reverse")
-    return out, [J.data.reshape(out.size, inputs[i].size) for J, i in zip(jacs, wrt, strict=True)]
+    jacs = jacobian(of_wrt, tuple(inputs[i]._data for i in wrt), mode="reverse")
+    return out, [J._data.reshape(out.size, inputs[i].size) for J, i in zip(jacs, wrt, strict=True)]
 
 
 def gradcheck(

@@ -32,6 +32,7 @@ The rest declare their rules with ``defvjp`` / ``defjvp`` one line per argument.
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -199,6 +200,10 @@ def record(prim: Primitive, args: tuple, params: dict) -> TensorBase:
         out._args = args
         out._params = params or None
         out._saved = tuple(raw)
+        saver = None
+        for a in args:  # leaves remember the latest graph that needs their values
+            if isinstance(a, TensorBase) and a._op is None:
+                a._saver = saver = saver or weakref.ref(out)
     if state.observers:
         raw = tuple(raw)
         for observer in state.observers:

@@ -20,6 +20,7 @@ from .broadcasting import sum_to
 from .grad_mode import enable_grad, set_grad_enabled
 from .state import state
 from .tensor_base import TensorBase
+from .write_guard import changed_after
 
 
 def _sweep(
@@ -78,8 +79,14 @@ def _sweep(
             )
         params = t._params or {}
         args, ans = (t._args, t) if create_graph else (t._saved, t._data)
+        if t._version > t._seq:
+            raise RuntimeError(changed_after(t.describe(), prim.name))
         for i, a in enumerate(t._args):
-            if not isinstance(a, TensorBase) or not a.requires_grad:
+            if not isinstance(a, TensorBase):
+                continue
+            if a._version > t._seq:
+                raise RuntimeError(changed_after(a.describe(), prim.name))
+            if not a.requires_grad:
                 continue
             gi = (prim.vjps.get(i) or prim.vjp(i))(g, ans, *args, **params)
             if gi.shape != a._data.shape:  # undo broadcasting: the only place it is done

@@ -14,6 +14,10 @@ A tensor made by an operation on tensors that require grad records that operatio
 * ``_saved`` — the arguments' values as the reverse rules read them, released by backward
   unless the graph is retained (``None`` then).
 
+Values a live graph has saved must not change before its backward pass (``write_guard.py``):
+a leaf remembers the latest operation that saved it (``_saver``, a weak reference) and every
+tensor carries the stamp of its last in-place change through ``.data`` (``_version``).
+
 Every tensor is numbered as it is made (``_seq``). A tensor's inputs exist before it does, so
 decreasing numbers are a reverse topological order of any graph: the sweep relies on it.
 """
@@ -21,9 +25,12 @@ decreasing numbers are a reverse topological order of any graph: the sweep relie
 from __future__ import annotations
 
 import itertools
+import weakref
 from typing import Any
 
 import numpy as np
+
+from .write_guard import SavedArray, read_only_view, refusal
 
 _creation_order = itertools.count()
 
@@ -49,13 +56,15 @@ class TensorBase:
     """
 
     __slots__ = ("_data", "grad", "requires_grad", "name", "_op", "_args", "_params", "_saved",
-                 "_retains_grad", "tangent", "_seq", "__weakref__")
+                 "_retains_grad", "tangent", "_seq", "_saver", "_version", "__weakref__")
 
     def __init__(
         self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
     ) -> None:
         if isinstance(data, TensorBase):
             data = data._data
+        elif isinstance(data, SavedArray):  # values a graph saved: the new tensor gets a copy
+            data = np.array(data.view(np.ndarray))
         orig = data
         if dtype is not None:
             dtype = as_dtype(dtype)
@@ -85,6 +94,8 @@ class TensorBase:
         self._retains_grad = False
         self.tangent = None
         self._seq = next(_creation_order)
+        self._saver: weakref.ref | None = None
+        self._version = 0
 
     @classmethod
     def _wrap(cls, data: np.ndarray) -> TensorBase:
@@ -101,17 +112,43 @@ class TensorBase:
         t._retains_grad = False
         t.tangent = None
         t._seq = next(_creation_order)
+        t._saver = None
+        t._version = 0
         return t
 
     # ---- the array ---------------------------------------------------------------------------
     @property
     def data(self) -> np.ndarray:
-        """The values, as an ndarray (shared, not copied)."""
-        return self._data
+        """The values, as an ndarray (shared, not copied). While a graph that has not been
+        backpropagated holds them, a read-only view that refuses in-place changes."""
+        if self._saved is None and self._saver is None:
+            return self._data
+        op = self._saved_by()
+        return self._data if op is None else read_only_view(self._data, refusal(self.describe(),
+                                                                                op))
 
     @data.setter
     def data(self, value: np.ndarray) -> None:
-        self._data = value if type(value) is np.ndarray else np.asarray(value)
+        if value is self._data:  # `t.data -= x` changed the array in place, then set it back
+            self._version = next(_creation_order)
+        else:
+            self._data = value if type(value) is np.ndarray else np.asarray(value)
+
+    def _saved_by(self) -> str | None:
+        """The name of an operation whose backward pass still needs this tensor's values: its
+        own (a recorded result not yet backpropagated), or the latest that saved this leaf."""
+        if self._saved is not None:
+            return self._op.name
+        saver = None if self._saver is None else self._saver()
+        if saver is None or saver._saved is None:
+            self._saver = None
+            return None
+        return saver._op.name
+
+    def describe(self) -> str:
+        """``tensor 'W' of shape (3, 4)``: how messages name this tensor."""
+        name = f" '{self.name}'" if self.name else ""
+        return f"tensor{name} of shape {self.shape}"
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -174,8 +211,8 @@ class TensorBase:
         return self._data.item()
 
     def numpy(self) -> np.ndarray:
-        """The data as an ndarray (shared, not copied)."""
-        return self._data
+        """The data as an ndarray (shared, not copied; read-only while a graph saves it)."""
+        return self.data
 
     def __float__(self) -> float:
         return float(self.item())

@@ -20,6 +20,7 @@ PACKAGE_RANK = {"autograd_mini": 0, "nn": 1, "viz": 2}
 # The engine, bottom to top: a module may import only modules before it in this list.
 ENGINE_ORDER = [
     "autograd_mini.state",
+    "autograd_mini.write_guard",
     "autograd_mini.tensor_base",
     "autograd_mini.primitive",
     "autograd_mini.broadcasting",
