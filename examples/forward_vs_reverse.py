@@ -43,8 +43,7 @@ import numpy as np
 # Run from a source checkout without installing: make the project root importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from autograd_mini import Tensor, no_grad, ops  # noqa: E402
-from autograd_mini import forward_mode  # noqa: E402
+from autograd_mini import Tensor, forward_mode, no_grad, ops  # noqa: E402
 from autograd_mini.functional import count_ops, jvp, vjp  # noqa: E402
 
 # --------------------------------------------------------------------------------------------
