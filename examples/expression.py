@@ -5,6 +5,10 @@
 prints e = 6, de/da = 2 (= d) and de/db = 5 (= d + c), and writes the graph (default
 ``expression.svg`` in the current directory). Each box shows a tensor's value and gradient;
 each edge into an operation carries its local derivative (∂e/∂c = 2, ∂e/∂d = 3, ...).
+
+Next to it, ``expression.html`` (the same name with ``.html``) steps through the backward sweep
+that computed those gradients: open it in any browser and press → to watch b receive 3 from d
+and 2 from c.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from autograd_mini import Tensor  # noqa: E402
-from viz import RenderError, render_svg  # noqa: E402
+from viz import RenderError, animate_backward, render_svg  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,17 +40,20 @@ def main(argv: list[str] | None = None) -> int:
     c.retain_grad()
     d.retain_grad()
     e.retain_grad()
-    e.backward()
+    e.backward(retain_graph=True)  # keep the graph: the step-through below sweeps it once more
 
     print(f"e     = {e.data.item():g}")
     print(f"de/da = {a.grad.data.item():g}")
     print(f"de/db = {b.grad.data.item():g}")
     try:
         render_svg(e, out)
+        page = animate_backward(e, out.with_suffix(".html"))
     except RenderError as exc:
         print(f"could not draw the graph: {exc}", file=sys.stderr)
         return 1
     print(f"graph written to {out}")
+    print(f"step-through of the backward sweep ({page.steps} steps) written to "
+          f"{out.with_suffix('.html')}: open it in a browser")
     return 0
 
 

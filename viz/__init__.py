@@ -7,6 +7,10 @@ called: importing ``viz`` never imports matplotlib.
 
 Importing ``viz`` also makes notebooks show a Tensor as the picture of its graph
 (:mod:`viz.notebook`).
+
+To watch backpropagation happen: :func:`trace_backward` / :func:`trace_forward` give the steps of
+a sweep as a table (:mod:`viz.trace`); :func:`animate_backward` / :func:`animate_forward` make a
+self-contained HTML page that steps through it on the drawn graph (:mod:`viz.animate`).
 """
 
 from __future__ import annotations
@@ -14,19 +18,27 @@ from __future__ import annotations
 from nn.files import write_atomic
 
 from . import notebook
+from .animate import StepThrough, animate_backward, animate_forward
 from .diagram import Diagram
 from .dot import RenderError, available_backends, render
 from .graph import GraphTooLargeError, draw_graph, local_derivatives, render_svg, retain_grads
 from .model import draw_model
 from .notebook import tensor_repr_svg
 from .plots import plot_history, plot_misclassified, plot_weights  # matplotlib: lazy
+from .trace import BackwardStep, ForwardStep, Trace, trace_backward, trace_forward
 
 notebook.install()
 
 __all__ = [
+    "BackwardStep",
     "Diagram",
+    "ForwardStep",
     "GraphTooLargeError",
     "RenderError",
+    "StepThrough",
+    "Trace",
+    "animate_backward",
+    "animate_forward",
     "available_backends",
     "draw_graph",
     "draw_model",
@@ -38,5 +50,7 @@ __all__ = [
     "render_svg",
     "retain_grads",
     "tensor_repr_svg",
+    "trace_backward",
+    "trace_forward",
     "write_atomic",
 ]

@@ -198,6 +198,7 @@ def draw_graph(
     g.attr("edge", fontname=FONT, fontsize="10", color="#555555", arrowsize="0.7")
 
     ids = {id(t): f"v{i}" for i, t in enumerate(tensors)}
+    g.value_ids = ids  # id(tensor) → its node's DOT id (the SVG <title>): viz.animate uses it
     n_const = 0
     for t in tensors:
         vid = ids[id(t)]
