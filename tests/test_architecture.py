@@ -19,6 +19,7 @@ PACKAGE_RANK = {"autograd_mini": 0, "nn": 1, "viz": 2}
 
 # The engine, bottom to top: a module may import only modules before it in this list.
 ENGINE_ORDER = [
+    "autograd_mini.files",
     "autograd_mini.state",
     "autograd_mini.tensor_base",
     "autograd_mini.primitive",
@@ -29,16 +30,22 @@ ENGINE_ORDER = [
     "autograd_mini.ops.arithmetic",
     "autograd_mini.ops.shapes",
     "autograd_mini.ops.indexing",
+    "autograd_mini.ops.joining",
     "autograd_mini.ops.reductions",
+    "autograd_mini.ops.rearranging",
+    "autograd_mini.ops.diagonals",
     "autograd_mini.ops.products",
+    "autograd_mini.ops.einstein",
     "autograd_mini.ops.fused",
     "autograd_mini.ops",
+    "autograd_mini.numpy_interop",
     "autograd_mini.tensor",
     "autograd_mini.tangents",
     "autograd_mini.counting",
     "autograd_mini.functional",
     "autograd_mini.gradcheck",
     "autograd_mini.autodiff",
+    "autograd_mini.vocabulary",
     "autograd_mini",
 ]
 
@@ -69,11 +76,12 @@ def imports_of(path: Path) -> list[tuple[str, int]]:
                 target = ".".join(base + ([node.module] if node.module else []))
             else:
                 target = node.module or ""
-            found.append((target, node.lineno))
-            for alias in node.names:  # `from pkg import module`
-                candidate = f"{target}.{alias.name}"
-                if any(module_name(p) == candidate for p in library_files()):
-                    found.append((candidate, node.lineno))
+            modules = [f"{target}.{alias.name}" for alias in node.names  # `from pkg import mod`
+                       if any(module_name(p) == f"{target}.{alias.name}"
+                              for p in library_files())]
+            if node.module or len(modules) < len(node.names):  # not only `from . import mod`
+                found.append((target, node.lineno))
+            found += [(m, node.lineno) for m in modules]
     return [(m, line) for m, line in found if m.split(".")[0] in PACKAGES]
 
 
