@@ -29,6 +29,7 @@ and so does ``out=`` (numpy writing into an array in place cannot be recorded).
 from __future__ import annotations
 
 import inspect
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -76,7 +77,9 @@ def _build_tables() -> tuple[dict, dict]:
             ufuncs.setdefault(p.fun, p)
     functions: dict[Callable, Callable] = {}
     for name, fn in public.items():
-        target = getattr(np, name, None)
+        with warnings.catch_warnings():  # asking numpy for a deprecated name warns
+            warnings.simplefilter("ignore")
+            target = getattr(np, name, None)
         if isinstance(target, np.ufunc):
             ufuncs.setdefault(target, fn)
         elif callable(target):  # only numpy's dispatching functions ever ask for it
@@ -107,9 +110,9 @@ def _unsupported(func: Any, detail: str = "") -> TypeError:
     )
 
 
-def _in_place(func: Any) -> TypeError:
+def _in_place(func: Any, how: str = " with out=") -> TypeError:
     return TypeError(
-        f"{_name(func)} with out=: numpy would write into an existing array in place, which "
+        f"{_name(func)}{how}: numpy would write into an existing array in place, which "
         "cannot be recorded for differentiation. Use the returned value instead (y = f(x), "
         "not f(x, out=y); a = a + t, not a += t)."
     )
@@ -142,7 +145,9 @@ def array_ufunc(self: TensorBase, ufunc: np.ufunc, method: str, *inputs: Any, **
 
 
 def _other_ufunc_call(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
-    if kwargs.get("out") is not None or method == "at":
+    if method == "at":
+        raise _in_place(ufunc, ".at")
+    if kwargs.get("out") is not None:
         raise _in_place(ufunc)
     kwargs.pop("out", None)
     if method == "__call__":

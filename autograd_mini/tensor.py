@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from . import numpy_interop, ops
 from .ops.shapes import normalize_axis
 from .primitive import Primitive
@@ -167,12 +169,12 @@ class Tensor(TensorBase):
         meaning: ``t.transpose(d0, d1)`` swaps axes d0 and d1 whatever the number of axes.
         (For a matrix both readings of ``(1, 0)`` agree; ``t.transpose(0, 1)`` is the matrix
         transposed, as in PyTorch — in numpy it would be the identity permutation.)"""
-        if len(axes) == 2 and all(isinstance(a, int) for a in axes):
+        if len(axes) == 2 and all(isinstance(a, (int, np.integer)) for a in axes):
             perm = list(range(self.ndim))
             d0, d1 = (normalize_axis("transpose", a, self.shape) for a in axes)
             perm[d0], perm[d1] = perm[d1], perm[d0]
             return ops.transpose(self, perm)
-        return ops.transpose(self, _flat(axes) or None)
+        return ops.transpose(self, None if axes in ((), (None,)) else _flat(axes))
 
     def permute(self, *dims: Any) -> Tensor:
         """PyTorch's permutation of the axes: result axis i is axis ``dims[i]``."""

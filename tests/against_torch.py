@@ -32,6 +32,15 @@ def check_gradients(fn: Callable, shapes: Sequence[tuple], seed: int = 0) -> Non
     assert gradcheck(fn, xs, eps=1e-6, atol=1e-7, rtol=1e-6)
 
 
+def check_float32_kept(fn: Callable, shapes: Sequence[tuple], seed: int = 0) -> None:
+    """float32 inputs give a float32 result and float32 gradients (no PyTorch needed)."""
+    xs = [Tensor(x.astype(np.float32), requires_grad=True) for x in inputs(shapes, seed)]
+    out = fn(*xs)
+    assert out.dtype == np.float32, f"{out.dtype} result from float32 inputs"
+    out.backward(np.ones(out.shape, np.float32))
+    assert all(x.grad.dtype == np.float32 for x in xs)
+
+
 def check_against_torch(fn: Callable, torch_fn: Callable, shapes: Sequence[tuple],
                         dtype: type, seed: int = 0) -> None:
     """Same values, dtype and gradients as PyTorch for the same inputs and upstream gradient."""

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from against_torch import check_against_torch, check_gradients, needs_torch, torch
+from against_torch import (
+    check_against_torch,
+    check_float32_kept,
+    check_gradients,
+    needs_torch,
+    torch,
+)
 
 import autograd_mini as am
 from autograd_mini import Tensor, hessian
@@ -21,6 +27,8 @@ CASES = {
     "dot_nd": (am.dot, lambda a, b: torch.tensordot(a, b, dims=([2], [1])),
                [(2, 2, 3), (4, 3, 2)]),
     "dot_nd_vector": (am.dot, lambda a, b: a @ b, [(2, 2, 3), (3,)]),
+    "dot_vector_nd": (am.dot, lambda a, b: torch.tensordot(a, b, dims=([0], [1])),
+                      [(3,), (2, 3, 4)]),
     "inner": (am.inner, torch.inner if torch else None, [(2, 3), (4, 3)]),
     "inner_vectors": (lambda a, b: a.inner(b), torch.inner if torch else None, [(3,), (3,)]),
     "outer": (am.outer, lambda a, b: torch.outer(a.flatten(), b.flatten()), [(2, 2), (3,)]),
@@ -63,6 +71,12 @@ CASES = {
 def test_gradient_against_finite_differences(name):
     fn, _, shapes = CASES[name]
     check_gradients(fn, shapes)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_float32_stays_float32(name):
+    fn, _, shapes = CASES[name]
+    check_float32_kept(fn, shapes)
 
 
 @needs_torch

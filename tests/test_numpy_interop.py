@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import autograd_mini as am
-from autograd_mini import Tensor, gradcheck, ops
+from autograd_mini import Tensor, gradcheck, numpy_interop, ops
 from autograd_mini.numpy_interop import FUNCTIONS, UFUNCS
+from autograd_mini.primitive import Primitive
 
 R = np.random.default_rng(4)
 A = R.standard_normal((2, 3))
@@ -116,6 +117,24 @@ def test_tables_cover_every_numpy_name_the_engine_has():
     assert UFUNCS[np.multiply] is ops.multiply and FUNCTIONS[np.einsum] is ops.einsum
 
 
+def test_new_primitives_and_functions_join_the_tables_without_an_entry(monkeypatch):
+    sine = Primitive(np.sin, "sin")
+    maximum = Primitive(lambda x, y: np.maximum(x, y), "maximum")
+
+    def cross(a, b):
+        return a
+
+    monkeypatch.setitem(ops.PRIMITIVES, "sin", sine)
+    monkeypatch.setitem(ops.PRIMITIVES, "maximum", maximum)
+    monkeypatch.setattr(ops, "cross", cross, raising=False)
+    monkeypatch.setattr(ops, "__all__", [*ops.__all__, "cross"])
+    ufuncs, functions = numpy_interop._build_tables()
+    assert ufuncs[np.sin] is sine  # by the ufunc it wraps
+    assert ufuncs[np.maximum] is maximum  # by its name
+    assert functions[np.cross] is cross
+    assert ufuncs[np.exp] is UFUNCS[np.exp] and functions[np.sum] is FUNCTIONS[np.sum]
+
+
 @pytest.mark.skipif(not hasattr(ops, "where"), reason="the engine has no where yet")
 def test_where_on_a_comparison():
     t = leaf()
@@ -168,7 +187,7 @@ def test_asarray_gives_the_values():
     (lambda t: np.nextafter(A, t), r"^numpy.nextafter has no autograd_mini version"),
     (lambda t: np.exp(t, out=np.empty((2, 3))), r"^numpy.exp with out=: .*in place"),
     (lambda t: np.sum(t, out=np.empty(3), axis=0), r"^numpy.sum with out=: .*in place"),
-    (lambda t: np.add.at(t, 0, 1.0), r"^numpy.add with out=: .*in place"),
+    (lambda t: np.add.at(t, 0, 1.0), r"^numpy.add.at: .*in place"),
     (lambda t: np.exp(t, dtype=np.float32), r"^numpy.exp on a Tensor: the arguments \['dtype'\]"),
     (lambda t: np.sum(t, dtype=np.float32), r"^numpy.sum on a Tensor: autograd_mini's sum.* "
                                             r"does not take these arguments"),

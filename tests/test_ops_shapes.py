@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from against_torch import check_against_torch, check_gradients, needs_torch, torch, weighted
+from against_torch import (
+    check_against_torch,
+    check_float32_kept,
+    check_gradients,
+    needs_torch,
+    torch,
+    weighted,
+)
 
 import autograd_mini as am
 from autograd_mini import Tensor
@@ -117,6 +124,12 @@ NUMPY = {
 def test_gradient_against_finite_differences(name):
     fn, _, shapes = CASES[name]
     check_gradients(fn, shapes)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_float32_stays_float32(name):
+    fn, _, shapes = CASES[name]
+    check_float32_kept(fn, shapes)
 
 
 @needs_torch

@@ -17,7 +17,7 @@ import numpy as np
 from ..primitive import def_linear, defjvp, defvjp, primitive
 from .indexing import getitem, scatter_add
 from .reductions import sum
-from .shapes import _axes, normalize_axis, ravel, reshape, shape_of
+from .shapes import normalize_axes, normalize_axis, ravel, reshape, shape_of
 
 # ---- flip and roll ----------------------------------------------------------------------------
 
@@ -35,7 +35,7 @@ def_linear(_flip)
 def flip(x: Any, axis: Any = None) -> Any:
     """x reversed along ``axis`` (an int, a tuple, or None for every axis):
     ``flip(x, 0)[i] = x[n - 1 - i]``."""
-    return _flip(x, axis=None if axis is None else _axes("flip", axis, shape_of(x)))
+    return _flip(x, axis=None if axis is None else normalize_axes("flip", axis, shape_of(x)))
 
 
 @primitive("roll")
@@ -60,7 +60,7 @@ def roll(x: Any, shift: Any, axis: Any = None) -> Any:
         if not isinstance(shift, (int, np.integer)):
             raise ValueError(f"roll: with axis=None the shift must be one int, not {shift!r}")
         return _roll(x, shift=int(shift))
-    axes = _axes("roll", axis, shape_of(x))
+    axes = normalize_axes("roll", axis, shape_of(x))
     shifts = tuple(int(s) for s in shift) if isinstance(shift, (tuple, list)) else (int(shift),)
     if len(shifts) == 1 and len(axes) > 1:
         shifts *= len(axes)

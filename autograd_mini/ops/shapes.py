@@ -24,9 +24,9 @@ from ..broadcasting import sum_to
 from ..primitive import def_linear, defvjp, primitive
 from ..tensor_base import TensorBase
 
-__all__ = ["broadcast_to", "expand", "expand_dims", "flatten", "mT", "moveaxis", "normalize_axis",
-           "permute", "ravel", "reshape", "shape_of", "squeeze", "sum_to", "swapaxes",
-           "transpose", "unsqueeze"]
+__all__ = ["broadcast_to", "expand", "expand_dims", "flatten", "mT", "moveaxis",
+           "normalize_axes", "normalize_axis", "permute", "ravel", "reshape", "shape_of",
+           "squeeze", "sum_to", "swapaxes", "transpose", "unsqueeze"]
 
 
 def shape_of(x: Any) -> tuple:
@@ -46,7 +46,7 @@ def normalize_axis(op: str, axis: Any, shape: tuple, extra: int = 0) -> int:
     return int(axis) % n
 
 
-def _axes(op: str, axes: Any, shape: tuple, extra: int = 0) -> tuple[int, ...]:
+def normalize_axes(op: str, axes: Any, shape: tuple, extra: int = 0) -> tuple[int, ...]:
     """One axis or a sequence of distinct axes, normalized."""
     seq = tuple(axes) if isinstance(axes, (tuple, list)) else (axes,)
     out = tuple(normalize_axis(op, a, shape, extra) for a in seq)
@@ -97,7 +97,7 @@ def squeeze(x: Any, axis: Any = None) -> Any:
     shape = shape_of(x)
     if axis is None:
         return _reshape(x, shape=tuple(n for n in shape if n != 1))
-    axes = _axes("squeeze", axis, shape)
+    axes = normalize_axes("squeeze", axis, shape)
     for a in axes:
         if shape[a] != 1:
             raise ValueError(f"squeeze: axis {a} of a tensor of shape {shape} has length "
@@ -109,7 +109,7 @@ def expand_dims(x: Any, axis: Any) -> Any:
     """x with new axes of length 1 at the positions ``axis`` (int or tuple) of the result."""
     shape = shape_of(x)
     seq = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
-    axes = _axes("expand_dims", seq, shape, extra=len(seq))
+    axes = normalize_axes("expand_dims", seq, shape, extra=len(seq))
     it = iter(shape)
     return _reshape(x, shape=tuple(1 if i in axes else next(it)
                                    for i in range(len(shape) + len(axes))))
@@ -146,7 +146,7 @@ def transpose(x: Any, axes: Any = None) -> Any:
     if axes is None:
         return _transpose(x)
     shape = shape_of(x)
-    perm = _axes("transpose", axes, shape)
+    perm = normalize_axes("transpose", axes, shape)
     if len(perm) != len(shape):
         raise ValueError(f"transpose: axes {tuple(axes)} are not a permutation of the "
                          f"{len(shape)} axes of a tensor of shape {shape}")
@@ -172,7 +172,8 @@ def moveaxis(x: Any, source: Any, destination: Any) -> Any:
     """x with the axes ``source`` moved to the positions ``destination`` (ints or sequences of
     one length), the other axes keeping their order."""
     shape = shape_of(x)
-    src, dst = _axes("moveaxis", source, shape), _axes("moveaxis", destination, shape)
+    src = normalize_axes("moveaxis", source, shape)
+    dst = normalize_axes("moveaxis", destination, shape)
     if len(src) != len(dst):
         raise ValueError(f"moveaxis: {len(src)} source axes but {len(dst)} destinations")
     rest = iter(a for a in range(len(shape)) if a not in src)
