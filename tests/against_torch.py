@@ -64,3 +64,28 @@ def check_against_torch(fn: Callable, torch_fn: Callable, shapes: Sequence[tuple
 def weighted(pieces: Sequence) -> list:
     """Pieces of a split, each times a different number: a wrong piece gets a wrong gradient."""
     return [p * float(i + 1) for i, p in enumerate(pieces)]
+
+
+def case_tests(cases: dict) -> tuple[Callable, Callable, Callable]:
+    """The three tests of a table ``{name: (ours, PyTorch's, input shapes)}``: finite
+    differences, float32 kept, and PyTorch in float64 and float32."""
+
+    @pytest.mark.parametrize("name", sorted(cases))
+    def test_gradient_against_finite_differences(name):
+        fn, _, shapes = cases[name]
+        check_gradients(fn, shapes)
+
+    @pytest.mark.parametrize("name", sorted(cases))
+    def test_float32_stays_float32(name):
+        fn, _, shapes = cases[name]
+        check_float32_kept(fn, shapes)
+
+    @needs_torch
+    @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+    @pytest.mark.parametrize("name", sorted(cases))
+    def test_against_torch(name, dtype):
+        fn, torch_fn, shapes = cases[name]
+        check_against_torch(fn, torch_fn, shapes, dtype)
+
+    return test_gradient_against_finite_differences, test_float32_stays_float32, \
+        test_against_torch

@@ -7,10 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from against_torch import (
-    check_against_torch,
-    check_float32_kept,
+    case_tests,
     check_gradients,
-    needs_torch,
     torch,
     weighted,
 )
@@ -120,24 +118,8 @@ NUMPY = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_gradient_against_finite_differences(name):
-    fn, _, shapes = CASES[name]
-    check_gradients(fn, shapes)
-
-
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_float32_stays_float32(name):
-    fn, _, shapes = CASES[name]
-    check_float32_kept(fn, shapes)
-
-
-@needs_torch
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_against_torch(name, dtype):
-    fn, torch_fn, shapes = CASES[name]
-    check_against_torch(fn, torch_fn, shapes, dtype)
+test_gradient_against_finite_differences, test_float32_stays_float32, test_against_torch = \
+    case_tests(CASES)
 
 
 @pytest.mark.parametrize("name", sorted(NUMPY))
