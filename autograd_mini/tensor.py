@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import ops
+import numpy as np
+
+from . import numpy_interop, ops
+from .ops.shapes import normalize_axis
 from .primitive import Primitive
 from .sweep import backward as _backward
 from .tensor_base import TensorBase, as_dtype
@@ -19,6 +22,16 @@ from .tensor_base import TensorBase, as_dtype
 def _flat(args: tuple) -> Any:
     """``t.reshape(2, 3)`` and ``t.reshape((2, 3))`` alike."""
     return tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+
+
+def _method(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The method ``t.f(...)`` calling the function ``f(t, ...)``."""
+
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        return fn(self, *args, **kwargs)
+
+    method.__name__, method.__doc__ = fn.__name__, fn.__doc__
+    return method
 
 
 def _plain_index(index: Any) -> Any:
@@ -75,8 +88,11 @@ class Tensor(TensorBase):
 
     __slots__ = ()
 
-    # numpy defers to our reflected operators, so ``ndarray * Tensor`` is a Tensor.
-    __array_ufunc__ = None
+    # numpy's functions and ufuncs on Tensors — np.exp(t), np.sum(t, axis=0), ndarray * t —
+    # are recorded like our own operations; np.asarray(t) is the data (numpy_interop.py).
+    __array_ufunc__ = numpy_interop.array_ufunc
+    __array_function__ = numpy_interop.array_function
+    __array__ = numpy_interop.array
 
     # ---- differentiation -----------------------------------------------------------------
     def backward(
@@ -132,14 +148,82 @@ class Tensor(TensorBase):
             return Tensor(self._data.astype(dtype))
         return ops.cast(self, dtype=dtype)
 
-    def reshape(self, *shape: Any) -> Tensor:
-        return ops.reshape(self, shape=_flat(shape))
-
-    def transpose(self, *axes: Any) -> Tensor:
-        return ops.transpose(self, axes=_flat(axes) or None)
-
     def softmax(self, axis: int = -1) -> Tensor:
         return ops.softmax(self, axis=axis)
 
     def log_softmax(self, axis: int = -1) -> Tensor:
         return ops.log_softmax(self, axis=axis)
+
+    # ---- shapes: numpy's names, and PyTorch's where numpy has none -----------------------------
+    def reshape(self, *shape: Any) -> Tensor:
+        """x with a new shape: ``t.reshape(2, 3)`` or ``t.reshape((2, 3))``; -1 infers one."""
+        return ops.reshape(self, _flat(shape))
+
+    def view(self, *shape: Any) -> Tensor:
+        """PyTorch's name for ``reshape`` (the data is shared when numpy can make a view)."""
+        return ops.reshape(self, _flat(shape))
+
+    def transpose(self, *axes: Any) -> Tensor:
+        """Axes permuted. ``t.transpose()`` reverses them; a permutation — ``t.transpose(2, 0,
+        1)`` or ``t.transpose((2, 0, 1))`` — is numpy's meaning; exactly two ints are PyTorch's
+        meaning: ``t.transpose(d0, d1)`` swaps axes d0 and d1 whatever the number of axes.
+        (For a matrix both readings of ``(1, 0)`` agree; ``t.transpose(0, 1)`` is the matrix
+        transposed, as in PyTorch — in numpy it would be the identity permutation.)"""
+        if len(axes) == 2 and all(isinstance(a, (int, np.integer)) for a in axes):
+            perm = list(range(self.ndim))
+            d0, d1 = (normalize_axis("transpose", a, self.shape) for a in axes)
+            perm[d0], perm[d1] = perm[d1], perm[d0]
+            return ops.transpose(self, perm)
+        return ops.transpose(self, None if axes in ((), (None,)) else _flat(axes))
+
+    def permute(self, *dims: Any) -> Tensor:
+        """PyTorch's permutation of the axes: result axis i is axis ``dims[i]``."""
+        return ops.transpose(self, _flat(dims))
+
+    def expand(self, *sizes: Any) -> Tensor:
+        """PyTorch's ``expand``: broadcast to ``sizes``, where -1 keeps an axis's size."""
+        return ops.expand(self, *sizes)
+
+    def repeat(self, *sizes: Any) -> Tensor:
+        """PyTorch's ``repeat``: the WHOLE tensor repeated ``sizes[i]`` times along axis i (one
+        size per axis, or more for new leading axes) — numpy's ``tile``, not numpy's
+        ``repeat``. For numpy's element-wise repeat call ``autograd_mini.repeat(t, n, axis)``."""
+        sizes = _flat(sizes)
+        if len(sizes) < self.ndim:
+            raise ValueError(f"repeat: {len(sizes)} sizes {sizes} for a tensor of shape "
+                             f"{self.shape}: Tensor.repeat (PyTorch's) needs one per axis; for "
+                             "numpy's element-wise repeat call autograd_mini.repeat(t, n, axis)")
+        return ops.tile(self, sizes)
+
+    def tile(self, *reps: Any) -> Tensor:
+        """The whole tensor repeated ``reps[i]`` times along axis i (numpy's ``tile``)."""
+        return ops.tile(self, _flat(reps))
+
+    def flip(self, *axes: Any) -> Tensor:
+        """Reversed along ``axes`` (``t.flip(0)``, ``t.flip(0, 1)``; every axis when none)."""
+        return ops.flip(self, _flat(axes) or None)
+
+    def split(self, split_size_or_sections: Any, dim: int = 0) -> list[Tensor]:
+        """PyTorch's ``split``: pieces of ``split_size_or_sections`` elements along ``dim``, or
+        of the listed sizes. (numpy's ``split`` — k equal pieces, or cut at indices — is the
+        function ``autograd_mini.split``.)"""
+        return ops.split_sizes(self, split_size_or_sections, dim)
+
+    squeeze = _method(ops.squeeze)
+    unsqueeze = _method(ops.unsqueeze)
+    flatten = _method(ops.flatten)
+    ravel = _method(ops.ravel)
+    broadcast_to = _method(ops.broadcast_to)
+    swapaxes = _method(ops.swapaxes)
+    moveaxis = _method(ops.moveaxis)
+    roll = _method(ops.roll)
+    diag = _method(ops.diag)
+    diagonal = _method(ops.diagonal)
+    trace = _method(ops.trace)
+    triu = _method(ops.triu)
+    tril = _method(ops.tril)
+
+    # ---- products ---------------------------------------------------------------------------
+    dot = _method(ops.dot)
+    inner = _method(ops.inner)
+    outer = _method(ops.outer)

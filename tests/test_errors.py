@@ -133,7 +133,8 @@ def test_bad_boolean_mask_names_getitem():
         ("max", lambda t: t.max(axis=(0, 5))),
         ("softmax", lambda t: t.softmax(axis=4)),
         ("logsumexp", lambda t: t.logsumexp(axis=2)),
-        ("transpose", lambda t: t.transpose(0, 0)),
+        ("transpose", lambda t: t.transpose((0, 0))),  # not a permutation
+        ("transpose", lambda t: t.transpose(0, 2)),  # PyTorch's swap, of an axis not there
     ],
 )
 def test_bad_axis_names_the_operation(name, fn):

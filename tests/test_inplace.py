@@ -129,3 +129,15 @@ def test_guard_under_no_grad_and_for_constants():
     y.backward()
     np.testing.assert_array_equal(w.grad.data, [1.0, 2.0])
     w.data[...] = z.item()
+
+
+def test_numpy_views_of_guarded_values_are_read_only_too():
+    w = leaf([1.0, 2.0], "w")
+    y = (w * w).sum()
+    arr = np.asarray(w)
+    with pytest.raises((RuntimeError, ValueError), match="read-only|tensor 'w'"):
+        arr[0] = 5.0
+    copy = np.array(w)  # a copy is the caller's own
+    copy[0] = 5.0
+    y.backward()
+    np.testing.assert_array_equal(w.grad.data, [2.0, 4.0])

@@ -45,6 +45,9 @@ OP_SYMBOLS: dict[str, str] = {
     "logsumexp": "log Σ exp", "softmax": "softmax", "log_softmax": "log softmax",
     "affine": "x Wᵀ + b", "quadratic_cost": "½‖a − y‖²", "bce_with_logits": "BCE(σ(z), y)",
     "softmax_cross_entropy": "CE(softmax(z), y)", "is_zero": "= 0", "positive_mask": "> 0",
+    "flip": "flip", "roll": "roll", "tile": "tile", "repeat": "repeat", "pad": "pad",
+    "diagonal": "diagonal", "diag_embed": "diag embed", "triu": "triu", "tril": "tril",
+    "tensordot": "⊗·", "einsum": "einsum",
 }
 
 
