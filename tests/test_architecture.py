@@ -30,6 +30,11 @@ ENGINE_ORDER = [
     "autograd_mini.ops.shapes",
     "autograd_mini.ops.indexing",
     "autograd_mini.ops.reductions",
+    "autograd_mini.ops.comparisons",
+    "autograd_mini.ops.functions",
+    "autograd_mini.ops.activations",
+    "autograd_mini.ops.ordering",
+    "autograd_mini.ops.statistics",
     "autograd_mini.ops.products",
     "autograd_mini.ops.fused",
     "autograd_mini.ops",
@@ -38,6 +43,7 @@ ENGINE_ORDER = [
     "autograd_mini.counting",
     "autograd_mini.functional",
     "autograd_mini.gradcheck",
+    "autograd_mini.files",
     "autograd_mini.autodiff",
     "autograd_mini",
 ]
@@ -54,7 +60,8 @@ def library_files() -> list[Path]:
 
 def imports_of(path: Path) -> list[tuple[str, int]]:
     """(imported module, line) for every import statement in the file, nested ones included,
-    resolved to absolute names; ``from . import x`` counts as importing the package's ``x``."""
+    resolved to absolute names; ``from . import x`` counts as importing the package's module ``x``
+    (not the package itself, which is already being imported when its modules are)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     here = module_name(path)
     package = here if path.name == "__init__.py" else here.rpartition(".")[0]
@@ -69,11 +76,10 @@ def imports_of(path: Path) -> list[tuple[str, int]]:
                 target = ".".join(base + ([node.module] if node.module else []))
             else:
                 target = node.module or ""
-            found.append((target, node.lineno))
-            for alias in node.names:  # `from pkg import module`
-                candidate = f"{target}.{alias.name}"
-                if any(module_name(p) == candidate for p in library_files()):
-                    found.append((candidate, node.lineno))
+            modules = {module_name(p) for p in library_files()}
+            submodules = [f"{target}.{a.name}" for a in node.names  # `from pkg import module`
+                          if f"{target}.{a.name}" in modules]
+            found += [(m, node.lineno) for m in submodules or [target]]
     return [(m, line) for m, line in found if m.split(".")[0] in PACKAGES]
 
 
