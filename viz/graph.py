@@ -41,10 +41,22 @@ OP_SYMBOLS: dict[str, str] = {
     "sigmoid": "σ", "tanh": "tanh", "relu": "relu", "cast": "cast",
     "reshape": "reshape", "transpose": "ᵀ", "broadcast_to": "broadcast", "sum_to": "Σ to",
     "getitem": "[ ]", "scatter_add": "[ ] +=", "concatenate": "concat", "stack": "stack",
-    "sum": "Σ", "mean": "mean", "max": "max", "argmax_share": "argmax",
+    "sum": "Σ", "mean": "mean", "max": "max", "argmax_share": "argmax share",
     "logsumexp": "log Σ exp", "softmax": "softmax", "log_softmax": "log softmax",
     "affine": "x Wᵀ + b", "quadratic_cost": "½‖a − y‖²", "bce_with_logits": "BCE(σ(z), y)",
     "softmax_cross_entropy": "CE(softmax(z), y)", "is_zero": "= 0", "positive_mask": "> 0",
+    "less": "<", "less_equal": "≤", "greater": ">", "greater_equal": "≥", "equal": "==",
+    "not_equal": "≠", "where": "where", "maximum": "maximum", "minimum": "minimum",
+    "maximum_share": "maximum share", "clip": "clip", "clip_source": "clip source",
+    "sin": "sin", "cos": "cos", "tan": "tan", "arcsin": "sin⁻¹", "arccos": "cos⁻¹",
+    "arctan": "tan⁻¹", "arctan2": "atan2", "sinh": "sinh", "cosh": "cosh", "arcsinh": "sinh⁻¹",
+    "arccosh": "cosh⁻¹", "arctanh": "tanh⁻¹", "log1p": "log(1+x)", "expm1": "eˣ−1",
+    "log2": "log₂", "log10": "log₁₀", "exp2": "2ˣ", "logaddexp": "log(eˣ+eʸ)", "hypot": "hypot",
+    "square": "x²", "reciprocal": "1/x", "floor": "⌊x⌋", "ceil": "⌈x⌉", "floor_divide": "//",
+    "mod": "%", "erf": "erf", "erfc": "erfc", "zeros_like": "0", "softplus": "softplus",
+    "leaky_relu": "leaky relu", "elu": "elu", "gelu": "gelu", "min": "min", "argmax": "argmax",
+    "argmin": "argmin", "sort": "sort", "argsort": "argsort", "permute_along": "permute",
+    "var": "var", "std": "std", "prod": "Π", "cumsum": "cumsum",
 }
 
 
