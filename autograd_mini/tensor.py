@@ -7,6 +7,7 @@ bottom of the engine); this subclass adds what users call — ``a + b``, ``a @ b
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -54,6 +55,20 @@ def _binary(prim: Primitive) -> tuple[Callable[..., Any], Callable[..., Any]]:
 
     method.__doc__ = reflected.__doc__ = prim.__doc__
     return method, reflected
+
+
+def _comparison(prim: Primitive) -> Callable[..., Any]:
+    """The comparison ``a < b`` (etc.) calling ``prim(a, b)``: a boolean Tensor. With anything
+    but numbers and arrays (``t == None``) it defers to Python (identity: False for ==)."""
+
+    def method(self: Tensor, other: Any) -> Any:
+        if not isinstance(other, (TensorBase, np.ndarray, np.generic, numbers.Number, list,
+                                  tuple)):
+            return NotImplemented
+        return prim(self, other)
+
+    method.__doc__ = prim.__doc__
+    return method
 
 
 def _unary(prim: Primitive) -> Callable[..., Any]:
@@ -114,8 +129,18 @@ class Tensor(TensorBase):
     __truediv__, __rtruediv__ = _binary(ops.divide)
     __pow__, __rpow__ = _binary(ops.power)
     __matmul__, __rmatmul__ = _binary(ops.matmul)
+    __mod__, __rmod__ = _binary(ops.mod)
+    __floordiv__, __rfloordiv__ = _binary(ops.floor_divide)
     __neg__ = _unary(ops.negative)
     __abs__ = _unary(ops.absolute)
+
+    # comparisons: boolean Tensors that never require grad; ``bool()`` of one element only
+    __lt__, __le__, __gt__, __ge__ = map(_comparison, (ops.less, ops.less_equal, ops.greater,
+                                                       ops.greater_equal))
+    __eq__, __ne__ = _comparison(ops.equal), _comparison(ops.not_equal)  # type: ignore[assignment]
+    # Defining __eq__ would make Tensors unhashable; they stay hashable by identity, so they
+    # can be dict keys and set members (the sweep, optimizers and modules rely on it).
+    __hash__ = TensorBase.__hash__
 
     def __pos__(self) -> Tensor:
         return self
@@ -135,6 +160,21 @@ class Tensor(TensorBase):
     mean = _reduction(ops.mean)
     max = _reduction(ops.max)
     logsumexp = _reduction(ops.logsumexp)
+
+    # numpy's elementwise functions (and PyTorch's names asin, acos, ... for the inverses)
+    sin, cos, tan, sinh, cosh = map(_unary, (ops.sin, ops.cos, ops.tan, ops.sinh, ops.cosh))
+    arcsin, arccos, arctan, arcsinh, arccosh, arctanh = map(_unary, (
+        ops.arcsin, ops.arccos, ops.arctan, ops.arcsinh, ops.arccosh, ops.arctanh))
+    asin, acos, atan, asinh, acosh, atanh = arcsin, arccos, arctan, arcsinh, arccosh, arctanh
+    log1p, expm1, log2, log10, exp2, square, reciprocal, erf, erfc = map(_unary, (
+        ops.log1p, ops.expm1, ops.log2, ops.log10, ops.exp2, ops.square, ops.reciprocal, ops.erf,
+        ops.erfc))
+    sign, floor, ceil = map(_unary, (ops.sign, ops.floor, ops.ceil))
+    # t.f(other) = f(t, other); t.arctan2(x) is the angle of the point (x, t)
+    arctan2, hypot, logaddexp, maximum, minimum, remainder = (_binary(p)[0] for p in (
+        ops.arctan2, ops.hypot, ops.logaddexp, ops.maximum, ops.minimum, ops.mod))
+    atan2 = arctan2
+    min, prod, argmax, argmin = map(_reduction, (ops.min, ops.prod, ops.argmax, ops.argmin))
 
     @property
     def T(self) -> Tensor:
@@ -227,3 +267,29 @@ class Tensor(TensorBase):
     dot = _method(ops.dot)
     inner = _method(ops.inner)
     outer = _method(ops.outer)
+    def clip(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - numpy's names
+        """The values limited to [min, max] (either may be None); ``clamp`` is the same."""
+        return ops.clip(self, min, max)
+
+    clamp = clip
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """self where ``condition`` holds, ``other`` elsewhere (PyTorch's ``Tensor.where``)."""
+        return ops.where(condition, self, other)
+
+    def var(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Tensor:
+        return ops.var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def std(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Tensor:
+        return ops.std(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def cumsum(self, axis: int | None = None) -> Tensor:
+        return ops.cumsum(self, axis=axis)
+
+    def sort(self, axis: int | None = -1) -> Tensor:
+        """The values sorted along ``axis``, as numpy's ``sort`` (PyTorch's also returns the
+        indices: use ``argsort`` for them)."""
+        return ops.sort(self, axis=axis)
+
+    def argsort(self, axis: int | None = -1) -> Tensor:
+        return ops.argsort(self, axis=axis)

@@ -48,6 +48,8 @@ relu: max(x, 0)
     ∂ g where x > 0, else 0
 cast: x in another dtype (`t.astype`)
     ∂ g cast back to x's dtype
+zeros_like: zeros of x's shape and dtype
+    ∂ —
 # arithmetic
 add: x + y (`+`), broadcasting
     ∂ g to both (summed over broadcast axes, as for all)
@@ -151,6 +153,117 @@ triu: the upper triangle from the k-th diagonal, 0 below
     ∂ triu(g)
 tril: the lower triangle to the k-th diagonal, 0 above
     ∂ tril(g)
+# comparisons
+less: x < y elementwise (`<`), a boolean tensor
+    ∂ — (never requires grad)
+less_equal: x ≤ y (`<=`)
+    ∂ —
+greater: x > y (`>`)
+    ∂ —
+greater_equal: x ≥ y (`>=`)
+    ∂ —
+equal: x = y (`==`)
+    ∂ —
+not_equal: x ≠ y (`!=`)
+    ∂ —
+where: x where the condition holds, else y (`t.where(c, other)`)
+    ∂ g to x where c, to y elsewhere
+maximum: the larger of x and y, elementwise
+    ∂ g to the larger; ½g each on ties; both get g where either is NaN
+minimum: the smaller of x and y, elementwise
+    ∂ g to the smaller; ½g each on ties
+maximum_share: the share of g each operand of maximum or minimum gets
+    ∂ —
+clip: x limited to [a_min, a_max], either bound may be None (`t.clip`, `t.clamp`)
+    ∂ x: g where a_min ≤ x ≤ a_max; a bound: g where it is the value
+clip_source: which operand of clip gives each value
+    ∂ —
+# functions
+sin: sin x
+    ∂ g·cos x
+cos: cos x
+    ∂ −g·sin x
+tan: tan x
+    ∂ g·(1 + tan²x) (from the result)
+hypot: √(x² + y²) without overflow
+    ∂ g·x/r; g·y/r
+arcsin: sin⁻¹ x
+    ∂ g/√(1 − x²)
+arccos: cos⁻¹ x
+    ∂ −g/√(1 − x²)
+arctan: tan⁻¹ x
+    ∂ g/(1 + x²)
+arctan2: the angle of the point (x, y): arctan2(y, x)
+    ∂ g·x/r²; −g·y/r² (0 at the origin)
+sinh: sinh x
+    ∂ g·cosh x
+cosh: cosh x
+    ∂ g·sinh x
+arcsinh: sinh⁻¹ x
+    ∂ g/√(1 + x²)
+arccosh: cosh⁻¹ x
+    ∂ g/(√(x − 1)·√(x + 1))
+arctanh: tanh⁻¹ x
+    ∂ g/((1 − x)(1 + x))
+log1p: ln(1 + x), exact for small x
+    ∂ g/(1 + x)
+expm1: eˣ − 1, exact for small x
+    ∂ g·eˣ
+log2: log₂ x
+    ∂ g/(x ln 2)
+log10: log₁₀ x
+    ∂ g/(x ln 10)
+exp2: 2ˣ
+    ∂ g·2ˣ ln 2 (from the result)
+logaddexp: ln(eˣ + eʸ) without overflow
+    ∂ g·σ(x − y); g·σ(y − x)
+square: x²
+    ∂ 2g·x
+reciprocal: 1/x
+    ∂ −g/x²
+floor: ⌊x⌋
+    ∂ 0
+ceil: ⌈x⌉
+    ∂ 0
+floor_divide: ⌊x / y⌋ (`//`)
+    ∂ 0
+mod: x − y·⌊x / y⌋, with the sign of y (`%`; PyTorch's `remainder`)
+    ∂ g; −g·⌊x / y⌋
+erf: the error function
+    ∂ g·(2/√π)·e^(−x²)
+erfc: 1 − erf(x), exact for large x
+    ∂ −g·(2/√π)·e^(−x²)
+# activations
+softplus: ln(1 + e^(βx))/β, and x beyond a threshold (PyTorch's)
+    ∂ g·σ(βx) (g beyond the threshold)
+leaky_relu: x where x > 0, else slope·x
+    ∂ g where x > 0, else slope·g
+elu: x where x > 0, else α(eˣ − 1)
+    ∂ g where x > 0, else g·αeˣ
+gelu: x·Φ(x), Φ the normal distribution function (exact, or its tanh approximation)
+    ∂ g·(Φ(x) + x·φ(x))
+# ordering
+min: the smallest element over axes
+    ∂ g to the smallest elements, shared equally between ties
+argmax: the index of the largest element
+    ∂ —
+argmin: the index of the smallest element
+    ∂ —
+argsort: the indices that sort x along an axis
+    ∂ —
+permute_along: x rearranged along an axis by given indices
+    ∂ g put back where each value came from
+sort: x sorted along an axis (stable; NaN last)
+    ∂ g put back where each value came from
+# statistics
+var: Σ (x − mean)² / (N − ddof) over axes
+    ∂ 2g·(x − mean)/(N − ddof)
+std: √var
+    ∂ g·(x − mean)/((N − ddof)·std); 0 where std = 0
+prod: Π x over axes
+    ∂ g times the product of the other elements (zeros handled exactly)
+cumsum: running sums along an axis
+    ∂ reversed running sums of g
 # products
 matmul: a @ b (`@`): matrix products, batched and with vectors
     ∂ g @ bᵀ; aᵀ @ g

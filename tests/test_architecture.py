@@ -34,6 +34,11 @@ ENGINE_ORDER = [
     "autograd_mini.ops.reductions",
     "autograd_mini.ops.rearranging",
     "autograd_mini.ops.diagonals",
+    "autograd_mini.ops.comparisons",
+    "autograd_mini.ops.functions",
+    "autograd_mini.ops.activations",
+    "autograd_mini.ops.ordering",
+    "autograd_mini.ops.statistics",
     "autograd_mini.ops.products",
     "autograd_mini.ops.einstein",
     "autograd_mini.ops.fused",
@@ -65,7 +70,8 @@ def library_modules() -> set[str]:
 
 def imports_of(path: Path) -> list[tuple[str, int]]:
     """(imported module, line) for every import statement in the file, nested ones included,
-    resolved to absolute names; ``from . import x`` counts as importing the package's ``x``."""
+    resolved to absolute names; ``from . import x`` counts as importing the package's module ``x``
+    (not the package itself, which is already being imported when its modules are)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     here = module_name(path)
     package = here if path.name == "__init__.py" else here.rpartition(".")[0]

@@ -400,6 +400,45 @@ CASES: dict[str, list[tuple[tuple, dict]]] = {
     "softmax_cross_entropy": [((rnd(4, 3), one_hot(4, 3)), {}),
                               ((rnd(4, 3), R.uniform(0, 1, (4, 3))), {}),
                               ((rnd(3), np.eye(3)[1]), {})],
+    # comparisons and choices (a condition, indices or None are held constant)
+    "where": [((rnd(4) > 0, rnd(4), rnd(4)), {}), ((rnd(2, 3) > 0, rnd(3), rnd(2, 1)), {})],
+    "maximum": [((rnd(4), rnd(4)), {}), ((rnd(2, 3), rnd(3)), {})],
+    "minimum": [((rnd(4), rnd(4)), {}), ((rnd(2, 1), rnd(3)), {})],
+    "clip": [((rnd(6), -0.4, 0.5), {}), ((rnd(2, 3), rnd(3) * 0.3 - 0.5, None), {}),
+             ((rnd(2, 3), None, rnd(2, 1)), {}), ((rnd(5), 0.8, -0.2), {})],
+    # elementary functions
+    "sin": [((rnd(4),), {})], "cos": [((rnd(4),), {})], "tan": [((rnd(4),), {})],
+    "arcsin": [((R.uniform(-0.9, 0.9, 4),), {})], "arccos": [((R.uniform(-0.9, 0.9, 4),), {})],
+    "arctan": [((rnd(4) * 3,), {})],
+    "arctan2": [((rnd(4), rnd(4)), {}), ((rnd(2, 3), pos(3)), {})],
+    "sinh": [((rnd(4),), {})], "cosh": [((rnd(4),), {})], "arcsinh": [((rnd(4) * 3,), {})],
+    "arccosh": [((R.uniform(1.2, 3.0, 4),), {})], "arctanh": [((R.uniform(-0.9, 0.9, 4),), {})],
+    "log1p": [((pos(4) - 0.4,), {})], "expm1": [((rnd(4),), {})], "log2": [((pos(4),), {})],
+    "log10": [((pos(4),), {})], "exp2": [((rnd(4),), {})],
+    "logaddexp": [((rnd(4), rnd(4)), {}), ((rnd(2, 3), rnd(3) * 5), {})],
+    "hypot": [((away_from_zero(4), rnd(4)), {}), ((rnd(2, 3), pos(2, 1)), {})],
+    "square": [((rnd(4),), {})], "reciprocal": [((away_from_zero(4),), {})],
+    "erf": [((rnd(5) * 2,), {})], "erfc": [((rnd(5) * 2,), {})],
+    "sign": [((away_from_zero(4),), {})], "floor": [((rnd(4) * 3,), {})],
+    "ceil": [((rnd(4) * 3,), {})], "floor_divide": [((rnd(2, 3) * 4, pos(3)), {})],
+    "mod": [((rnd(4) * 4, pos(4)), {}), ((rnd(2, 3) * 4, -pos(3)), {})],
+    # activations
+    "softplus": [((rnd(5) * 3,), {}), ((rnd(5) * 6,), {"beta": 2.0, "threshold": 5.0})],
+    "leaky_relu": [((away_from_zero(5),), {}), ((away_from_zero(5),), {"negative_slope": 0.2})],
+    "elu": [((away_from_zero(5),), {}), ((away_from_zero(5),), {"alpha": 1.5})],
+    "gelu": [((rnd(5) * 2,), {}), ((rnd(5) * 2,), {"approximate": "tanh"})],
+    # ordering and statistics
+    "min": [((rnd(5),), {}), ((rnd(3, 4),), {"axis": 1}),
+            ((rnd(2, 3, 4),), {"axis": (0, 2), "keepdims": True})],
+    "sort": [((rnd(5),), {}), ((rnd(3, 4),), {"axis": 0})],
+    "permute_along": [((rnd(2, 4), np.argsort(rnd(2, 4), axis=1)), {"axis": 1})],
+    "var": [((rnd(5),), {}), ((rnd(3, 4),), {"axis": 1, "ddof": 1}),
+            ((rnd(2, 3, 4),), {"axis": (0, 2), "keepdims": True})],
+    "std": [((rnd(5),), {}), ((rnd(3, 4),), {"axis": 0, "ddof": 1, "keepdims": True})],
+    "prod": [((rnd(5),), {}), ((rnd(3, 4),), {"axis": 1}),
+             ((np.array([[0.0, 1.5, -2.0], [0.0, 0.7, 0.0]]),), {"axis": 1})],
+    "cumsum": [((rnd(5),), {"axis": 0}), ((rnd(3, 4),), {"axis": -1}),
+               ((rnd(2, 3),), {"axis": 0})],
 }
 
 
@@ -422,9 +461,19 @@ def test_every_differentiable_primitive_has_a_forward_mode_case():
 @pytest.mark.parametrize(("prim", "args", "kwargs"), primitive_cases())
 def test_primitive_jvp_matches_reverse_mode_jacobian(prim, args, kwargs):
     """For each operand alone, and for all together: the tangent pushed by the primitive's jvp
-    rule equals J·v from its reverse-mode Jacobian (and from central differences)."""
-    f = lambda *xs: prim(*xs, **kwargs)
+    rule equals J·v from its reverse-mode Jacobian (and from central differences). Operands
+    that are not floats (a condition, indices, None) are held constant."""
+    operands = args
+    free = [i for i, a in enumerate(args) if a is not None and np.asarray(a).dtype.kind == "f"]
+
+    def f(*xs):
+        full = list(operands)
+        for i, x in zip(free, xs, strict=True):
+            full[i] = x
+        return prim(*full, **kwargs)
+
     f.__name__ = prim.name
+    args = tuple(args[i] for i in free)
     rng = np.random.default_rng(0)
     vs = tuple(rng.standard_normal(np.shape(a)).astype(np.asarray(a).dtype) for a in args)
     tol = dict(rtol=1e-5, atol=1e-6) if any(np.asarray(a).dtype == np.float32 for a in args) \
@@ -453,8 +502,8 @@ def test_non_differentiable_primitives_push_no_tangent():
     x = Tensor._wrap(rnd(4))
     x.tangent = np.ones(4)
     with forward_mode():
-        for out in (ops.sign(x), ops.positive_mask(x),
-                    ops.argmax_share(x, Tensor._wrap(x.data.max()))):
+        for out in (ops.positive_mask(x), ops.argmax_share(x, Tensor._wrap(x.data.max())),
+                    ops.less(x, 0.5), ops.argsort(x), ops.maximum_share(x, 0.0, x)):
             assert out.tangent is None
 
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..primitive import def_elementwise, def_linear, defvjp, primitive
+from ..primitive import (
+    def_elementwise,
+    def_linear,
+    defjvp_argnum,
+    defvjp,
+    defvjp_argnum,
+    primitive,
+)
 
 exp = primitive("exp")(np.exp)
 def_elementwise(exp, lambda ans, x: ans)
@@ -15,7 +22,19 @@ def_elementwise(log, lambda ans, x: 1 / x)
 sqrt = primitive("sqrt")(np.sqrt)
 def_elementwise(sqrt, lambda ans, x: 0.5 / ans)
 
-sign = primitive("sign", differentiable=False)(np.sign)
+zeros_like = primitive("zeros_like", differentiable=False)(np.zeros_like)
+
+
+def def_piecewise_constant(prim):
+    """``prim`` is piecewise constant in every operand (sign, floor, ceil, ``//``): its
+    derivative is zero wherever it exists, and zero is used at the jumps too (as in PyTorch).
+    The rules give zeros, even where the incoming gradient is inf or nan."""
+    defvjp_argnum(prim, lambda argnum, g, ans, *args, **params: zeros_like(g))
+    defjvp_argnum(prim, lambda argnum, t, ans, *args, **params: zeros_like(t))
+
+
+sign = primitive("sign")(np.sign)
+def_piecewise_constant(sign)
 positive_mask = primitive("positive_mask", differentiable=False)(lambda x: x > 0)
 
 absolute = primitive("abs")(np.abs)
