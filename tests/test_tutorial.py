@@ -1,7 +1,8 @@
 """docs/tutorial.ipynb: committed without outputs, and run top to bottom in a fresh kernel.
 
 The notebook runs in a new Jupyter kernel started with this interpreter (a kernelspec written to
-a temporary JUPYTER_PATH, so neither a user's own kernels nor the venv's location matter), with
+a temporary JUPYTER_PATH, so neither a user's own kernels, IPython profile nor the venv's
+location matter), in an empty working directory, with
 a short training run (TUTORIAL_EPOCHS=2, TUTORIAL_LIMIT=5000) on the 10,000 real MNIST digits
 beside the repository, found by the library's own lookup through $AUTOGRAD_MINI_DATA. Without
 those digits the cells before the training section still run and are checked.
@@ -109,6 +110,7 @@ def run(tmp_path_factory) -> Run:
     nb = nbformat.read(NOTEBOOK, as_version=4)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("JUPYTER_PATH", str(root / "jupyter"))  # searched before any other kernels
+        mp.setenv("IPYTHONDIR", str(root / "ipython"))  # no profile or startup files of a user
         mp.setenv("TUTORIAL_EPOCHS", str(EPOCHS))
         mp.setenv("TUTORIAL_LIMIT", str(LIMIT))
         if trained:
