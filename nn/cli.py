@@ -182,7 +182,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     return p
 
 
-def plot_all(path: str, trainer: Trainer, class_names: Sequence[str]) -> list[str]:
+def plot_all(path: str, trainer: Trainer, class_names: Sequence[str] | None) -> list[str]:
     """Learning curves, first-layer weights and misclassified test images; returns notes."""
     from viz.plots import plot_history, plot_misclassified, plot_weights
 
@@ -349,7 +349,7 @@ def run(argv: Sequence[str] | None, prog: str, state: dict[str, Any]) -> int:
     if args.plot:
         state["stage"] = "drawing the plots"
         try:
-            for note in plot_all(args.plot, trainer, CLASSES[config.dataset]):
+            for note in plot_all(args.plot, trainer, CLASSES.get(config.dataset)):
                 print(note)
         except (OSError, ValueError) as exc:
             return error(prog, f"--plot: {exc}", EXIT_ERROR)

@@ -22,7 +22,7 @@ from .datasets.mnist import DATA_ENV_VAR, SYSTEM_PACKAGES
 
 __all__ = [
     "available_memory", "check_module", "check_network_size", "check_writable",
-    "data_error_message", "network_bytes",
+    "data_error_message", "network_bytes", "parameter_count",
 ]
 
 EVAL_BATCH = 1000  # examples evaluated at once (nn.train.Trainer's eval_batch_size)
@@ -60,6 +60,11 @@ def check_module(name: str, option: str, package: str | None = None) -> str | No
             "(or leave out the option)")
 
 
+def parameter_count(sizes: list[int]) -> int:
+    """Weights and biases of an MLP with layer ``sizes``."""
+    return sum(m * n + n for m, n in zip(sizes[:-1], sizes[1:], strict=True))
+
+
 def network_bytes(sizes: list[int], dtype: str, batch_size: int) -> int:
     """Rough memory a training run of an MLP with ``sizes`` needs, in bytes.
 
@@ -67,10 +72,8 @@ def network_bytes(sizes: list[int], dtype: str, batch_size: int) -> int:
     temporaries) and the activations of the larger of a training and an evaluation batch
     (z, a and δ of every layer).
     """
-    itemsize = np.dtype(dtype).itemsize
-    params = sum(m * n + n for m, n in zip(sizes[:-1], sizes[1:], strict=True))
     activations = max(batch_size, EVAL_BATCH) * sum(sizes[1:]) * 3
-    return (4 * params + activations) * itemsize
+    return (4 * parameter_count(sizes) + activations) * np.dtype(dtype).itemsize
 
 
 def available_memory() -> int | None:
@@ -97,11 +100,10 @@ def check_network_size(
     sizes: list[int], dtype: str, batch_size: int, n_in: int, n_out: int,
     memory: int | None = None,
 ) -> str | None:
-    """Why the network ``sizes`` cannot be trained on inputs of ``n_in`` values with
-    ``n_out`` classes, or None. ``memory`` defaults to :func:`available_memory`."""
+    """Why the network ``sizes`` (two or more positive sizes, as ``TrainConfig.validate``
+    checks) cannot be trained on inputs of ``n_in`` values with ``n_out`` classes, or None.
+    ``memory`` defaults to :func:`available_memory`."""
     shown = " ".join(map(str, sizes))
-    if len(sizes) < 2 or min(sizes) < 1:
-        return f"--sizes {shown}: give at least two positive layer sizes, e.g. {n_in} 30 {n_out}"
     if sizes[0] != n_in or sizes[-1] != n_out:
         inner = " ".join(map(str, sizes[1:-1])) or "30"
         return (f"--sizes {shown}: the data has {n_in} inputs and {n_out} classes, so the "
@@ -110,10 +112,9 @@ def check_network_size(
     need = network_bytes(sizes, dtype, batch_size)
     memory = available_memory() if memory is None else memory
     if memory is not None and need > memory:
-        params = sum(m * n + n for m, n in zip(sizes[:-1], sizes[1:], strict=True))
-        return (f"--sizes {shown}: {params:,} parameters would need about {_gb(need)} of "
-                f"memory to train in {dtype}, but only {_gb(memory)} is available; use smaller "
-                "hidden layers")
+        return (f"--sizes {shown}: {parameter_count(sizes):,} parameters would need about "
+                f"{_gb(need)} of memory to train in {dtype}, but only {_gb(memory)} is "
+                "available; use smaller hidden layers")
     return None
 
 

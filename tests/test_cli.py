@@ -22,6 +22,7 @@ import nn.cli as cli
 import nn.train
 from nn.blas import OpenBLAS, limit_blas_threads
 from nn.checkpoint import read_checkpoint
+from nn.cli_checks import check_network_size, network_bytes, parameter_count
 from nn.datasets import CLASSES, DownloadError, load_mnist, write_idx
 from nn.datasets.mirrors import IDX_FILES
 
@@ -200,6 +201,17 @@ def test_sizes_are_checked_before_anything_is_allocated(capsys) -> None:
     with pytest.raises(SystemExit) as info:  # argparse's own usage error
         run(["--sizes", "784", "0", "10"], capsys)
     assert info.value.code == 2 and "--sizes: must be a positive integer" in capsys.readouterr().err
+
+
+def test_the_memory_budget_counts_parameters_and_activations() -> None:
+    sizes = [784, 30, 10]
+    assert parameter_count(sizes) == 784 * 30 + 30 + 30 * 10 + 10 == 23_860
+    need = network_bytes(sizes, "float64", 10)
+    assert need == (4 * 23_860 + 1000 * 40 * 3) * 8  # evaluation batch of 1000 rows
+    assert network_bytes(sizes, "float32", 10) == need // 2
+    assert check_network_size(sizes, "float64", 10, 784, 10, memory=need) is None
+    refused = check_network_size(sizes, "float64", 10, 784, 10, memory=need - 1)
+    assert refused.startswith("--sizes 784 30 10: 23,860 parameters would need about 2 MB")
 
 
 def test_plot_without_matplotlib_is_refused_at_the_start(data_dir, tmp_path, capsys,
