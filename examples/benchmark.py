@@ -36,8 +36,14 @@ One command, one process (plus one child per extra allocator setting), one run:
 
 4. **Training memory**: RSS and live Tensors after each of ``--memory-epochs`` autodiff epochs.
 
-It ends with the targets of the performance issue, each with its measured value and PASS/MISS.
-Timings are wall-clock seconds on a possibly shared machine: compare ratios, not seconds.
+It ends with the targets of the performance issue, each with its measured value and PASS or
+MISS; a timing measured while the machine was too busy to trust it (the 1-minute load average
+above the number of cores, or repeats that disagree by more than half) is marked
+``UNTRUSTED: machine busy (load x.x on n cores)`` instead. Timings are wall-clock seconds on a
+possibly shared machine: compare ratios, not seconds. numpy's BLAS and PyTorch run on one
+thread unless ``--blas-threads``/``--torch-threads`` or ``OPENBLAS_NUM_THREADS`` say otherwise:
+for matrices this small a second thread only adds synchronisation, and on a busy machine it
+spin-waits for a core and makes an epoch 10-100x slower.
 
     python examples/benchmark.py                          # everything (10-15 min on 2 cores)
     python examples/benchmark.py --quick                  # a smoke run, a few seconds
@@ -49,7 +55,6 @@ Timings are wall-clock seconds on a possibly shared machine: compare ratios, not
 from __future__ import annotations
 
 import argparse
-import ctypes
 import gc
 import json
 import math
@@ -68,15 +73,20 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+# One BLAS thread unless the environment says otherwise: the matrices of a mini-batch are small,
+# and a second thread that spin-waits for a core another process holds makes an epoch 10-100x
+# slower, which would be measured as the engine's cost. OpenBLAS reads this when numpy is
+# imported; the child process of the "large" allocator inherits it.
+if "OPENBLAS_NUM_THREADS" not in os.environ and "OMP_NUM_THREADS" not in os.environ:
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
-import autograd_mini as ag
-import nn
-from autograd_mini import Tensor, ops
-from nn import backprop
+import numpy as np  # noqa: E402
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-MNIST_10K = REPO_ROOT.parent / "shared" / "data" / "mnist-10k"
+import autograd_mini as ag  # noqa: E402
+import nn  # noqa: E402
+from autograd_mini import Tensor, ops  # noqa: E402
+from nn import backprop  # noqa: E402
+from nn.blas import OpenBLAS  # noqa: E402
 
 # The allocator setting of the issue: no mmap for big arrays, no trimming of the heap top.
 LARGE_ENV = {"MALLOC_MMAP_THRESHOLD_": "1073741824", "MALLOC_TRIM_THRESHOLD_": "1073741824"}
@@ -88,6 +98,8 @@ TARGET_AD_TORCH = 0.5
 TARGET_AD_TORCH_BATCHES = (10, 32)
 TARGET_CHAIN_BACKWARD_S = 5.0
 AGREE_TOL = {"float64": 1e-10, "float32": 1e-3}
+# Per-repeat ratios spreading more than this around their median make a timing untrusted.
+SPREAD_TOL = 0.5
 
 FULL = {"examples": 60000, "repeats": 5, "chain_nodes": 1_000_000, "chain_reps": 3,
         "memory_epochs": 5, "micro_calls": 20000}
@@ -158,46 +170,6 @@ def allocator_env(variant: str) -> dict[str, str]:
     return env
 
 
-class OpenBLAS:
-    """numpy's OpenBLAS, reached with ctypes to read (and set) its thread count."""
-
-    def __init__(self) -> None:
-        self.path = self.config = None
-        self._get = self._set = None
-        try:
-            with open("/proc/self/maps") as f:
-                paths = sorted({line.split()[-1] for line in f if "openblas" in line.lower()
-                                and line.split()[-1].startswith("/")})
-        except OSError:
-            paths = []
-        for path in paths:
-            try:
-                lib = ctypes.CDLL(path)
-            except OSError:
-                continue
-            for prefix in ("scipy_openblas_", "openblas_"):
-                for suffix in ("64_", ""):
-                    get = getattr(lib, f"{prefix}get_num_threads{suffix}", None)
-                    if get is None:
-                        continue
-                    self.path, self._get = path, get
-                    self._set = getattr(lib, f"{prefix}set_num_threads{suffix}", None)
-                    config = getattr(lib, f"{prefix}get_config{suffix}", None)
-                    if config is not None:
-                        config.restype = ctypes.c_char_p
-                        self.config = config().decode(errors="replace")
-                    return
-
-    def threads(self) -> int | None:
-        return None if self._get is None else int(self._get())
-
-    def set_threads(self, n: int) -> bool:
-        if self._set is None:
-            return False
-        self._set(int(n))
-        return True
-
-
 # ----------------------------------------------------------------------------------------------
 # Data
 # ----------------------------------------------------------------------------------------------
@@ -216,13 +188,18 @@ class Data:
             self.labels = rng.integers(0, n_out, size=n)
             self.scaled = None
         else:
-            from nn.datasets.mnist import load_mnist
+            from nn.cli_checks import data_error_message
+            from nn.cli_display import script_command
+            from nn.datasets import DownloadError, load_mnist
 
-            data_dir = args.data_dir
-            if data_dir is None and args.dataset == "mnist" and MNIST_10K.is_dir():
-                data_dir = MNIST_10K
-            mn = load_mnist(args.dataset, data_dir=data_dir, download=False,
-                            dtype=np.float64)
+            try:
+                mn = load_mnist(args.dataset, data_dir=args.data_dir, dtype=np.float64)
+            except DownloadError as err:
+                raise SystemExit(data_error_message(
+                    err, args.dataset, f"{script_command(__file__)} --dataset {args.dataset}"
+                )) from err
+            except OSError as err:
+                raise SystemExit(f"--dataset {args.dataset}: {err}") from err
             x, y = mn.x_train, mn.y_train
             if x.shape[1] != n_in or int(y.max()) >= n_out:
                 raise SystemExit(f"--dataset {args.dataset}: rows of {x.shape[1]} pixels and "
@@ -738,7 +715,8 @@ def run_chain(args: argparse.Namespace) -> dict[str, Any]:
                      "grad_rel_err": abs(grad - expected) / expected,
                      "freed_by_refcount": freed_by_refcount, "gc_collected": collected,
                      "rss_with_graph_mb": rss_graph, "rss_after_mb": rss_mb(),
-                     "peak_rss_mb": peak_rss_mb() if peak_ok else None})
+                     "peak_rss_mb": peak_rss_mb() if peak_ok else None,
+                     "load": load_average()})
         progress(f"  chain repeat {rep + 1}/{args.chain_reps}: forward {t_fwd:.2f} s, backward "
                  f"{t_bwd:.2f} s, RSS after {reps[-1]['rss_after_mb']:.0f} MB")
         del x
@@ -942,26 +920,58 @@ def memory_table(m: dict[str, Any]) -> list[str]:
             f"{m['traced_growth_kb_per_100_steps']:+.1f} kB"]
 
 
-def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
-    out = []
+def busy_reason(loads: Sequence[float | None], cpus: int | None) -> str | None:
+    """"machine busy (load 7.9 on 2 cores)" if the 1-minute load average went above the
+    number of cores while a figure was measured, else None. More runnable threads than cores
+    means the benchmark waited for a core part of the time: its seconds then measure the other
+    processes as much as the code (this process itself counts 1 in the load)."""
+    known = [x for x in loads if x is not None]
+    if not known or not cpus or max(known) <= cpus:
+        return None
+    return f"machine busy (load {max(known):.1f} on {cpus} cores)"
 
-    def add(name: str, value: Any, ok: bool | None, note: str = "") -> None:
+
+def spread_reason(ratios: Sequence[float]) -> str | None:
+    """"repeats disagree (...)" if the per-repeat ratios of three or more repeats spread
+    more than SPREAD_TOL around their median, else None."""
+    if len(ratios) < 3:
+        return None
+    lo, hi, mid = min(ratios), max(ratios), median(ratios)
+    if (hi - lo) / mid <= SPREAD_TOL:
+        return None
+    return f"repeats disagree (per-repeat ratio {lo:.2f} to {hi:.2f})"
+
+
+def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target with its value and status: PASS, MISS, n/a, or UNTRUSTED for a timing
+    measured while the machine was too busy (or too unsteady) to trust it."""
+    out = []
+    cpus = result.get("meta", {}).get("cpus")
+
+    def add(name: str, value: Any, ok: bool | None, note: str = "",
+            untrusted: str | None = None) -> None:
         status = "n/a" if ok is None else ("PASS" if ok else "MISS")
-        out.append({"target": name, "value": value, "status": status, "note": note})
+        if untrusted and ok is not None:
+            status, note = "UNTRUSTED", f"would be {status}; {note}".rstrip("; ")
+        out.append({"target": name, "value": value, "status": status, "note": note,
+                    "reason": untrusted if status == "UNTRUSTED" else None})
 
     for variant, res in result.get("training", {}).items():
         for c in res["configs"]:
             where = f"[{variant}] {c['dtype']} batch {c['batch']}"
+            busy = busy_reason(c.get("load", []), cpus)
             r = c["ratio_ad_ref"]
             add(f"autodiff <= {TARGET_AD_REF} x reference, {where}", round(r, 3),
                 r <= TARGET_AD_REF,
                 f"stretch <= {STRETCH_AD_REF}: {'yes' if r <= STRETCH_AD_REF else 'no'}; "
-                f"per-repeat median {c['ratio_ad_ref_per_repeat_median']:.2f}")
+                f"per-repeat median {c['ratio_ad_ref_per_repeat_median']:.2f}",
+                busy or spread_reason(c.get("ratio_ad_ref_per_repeat", [])))
             if c["batch"] in TARGET_AD_TORCH_BATCHES and "ratio_ad_torch" in c:
                 r = c["ratio_ad_torch"]
                 add(f"autodiff <= {TARGET_AD_TORCH} x torch, {where}", round(r, 3),
                     r <= TARGET_AD_TORCH,
-                    f"per-repeat median {c['ratio_ad_torch_per_repeat_median']:.2f}")
+                    f"per-repeat median {c['ratio_ad_torch_per_repeat_median']:.2f}",
+                    busy or spread_reason(c.get("ratio_ad_torch_per_repeat", [])))
             if c["dtype"] in AGREE_TOL:
                 d = c["agreement_after_1_epoch"].get("autodiff")
                 add(f"weights agree with the reference after 1 epoch, {where}",
@@ -972,7 +982,8 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
         b = ch["backward_s_median"]
         add(f"{ch['nodes']:,}-node chain backward < {TARGET_CHAIN_BACKWARD_S} s", round(b, 3),
             b < TARGET_CHAIN_BACKWARD_S if ch["nodes"] >= 1_000_000 else None,
-            "" if ch["nodes"] >= 1_000_000 else "chain shorter than 1,000,000 nodes")
+            "" if ch["nodes"] >= 1_000_000 else "chain shorter than 1,000,000 nodes",
+            busy_reason([r.get("load") for r in ch["reps"]], cpus))
         add(f"chain memory does not grow over {len(ch['reps'])} repetitions",
             f"{ch['rss_growth_mb']:+.1f} MB RSS", ch["no_growth"],
             f"freed by refcount alone: {all(r['freed_by_refcount'] for r in ch['reps'])}; "
@@ -990,8 +1001,14 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
 def targets_table(ts: list[dict[str, Any]]) -> list[str]:
     lines = ["Targets"]
     for t in ts:
-        lines.append(f"  {t['status']:<5}{t['target']}: {t['value']}"
+        untrusted = t["status"] == "UNTRUSTED"
+        status = f"UNTRUSTED: {t['reason']}: " if untrusted else f"{t['status']:<5}"
+        lines.append(f"  {status}{t['target']}: {t['value']}"
                      + (f"  ({t['note']})" if t["note"] else ""))
+    untrusted = sum(t["status"] == "UNTRUSTED" for t in ts)
+    if untrusted:
+        lines.append(f"  {untrusted} timing figure{'s' if untrusted > 1 else ''} not to be "
+                     "trusted: rerun on a quiet machine (load below the number of cores)")
     return lines
 
 
@@ -1015,15 +1032,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--dataset", choices=["synthetic", "mnist", "fashion-mnist"],
                    default="synthetic",
-                   help="synthetic random pixels and labels (default), or real images via "
-                        "nn.data.load_mnist (no download; mnist defaults to ../shared/data/"
-                        "mnist-10k, repeated to --examples rows)")
+                   help="synthetic random pixels and labels (default), or real training "
+                        "images (repeated to --examples rows), found like "
+                        "nn.datasets.load_mnist finds them: --data-dir, $AUTOGRAD_MINI_DATA, "
+                        "/usr/share/datasets, the cache, else a download")
     p.add_argument("--data-dir", help="directory of the IDX files for --dataset")
     p.add_argument("--allocator", choices=["default", "large", "both"], default="both",
                    help="glibc malloc setting(s) for the training runs (default both)")
-    p.add_argument("--torch-threads", type=int, default=2)
+    p.add_argument("--torch-threads", type=int,
+                   help="PyTorch's thread count (default: the same as numpy's BLAS, so that "
+                        "both sides of the comparison get the same cores)")
     p.add_argument("--blas-threads", type=int,
-                   help="set numpy's OpenBLAS thread count (default: leave as it is)")
+                   help="numpy's OpenBLAS thread count (default: OPENBLAS_NUM_THREADS or "
+                        "OMP_NUM_THREADS if set, else 1: what a mini-batch of this size "
+                        "runs fastest with, and steady on a busy machine)")
     p.add_argument("--with-loop", action="store_true",
                    help="also time the per-example backprop_loop (on a subset, extrapolated)")
     p.add_argument("--loop-examples", type=int, default=1000)
@@ -1044,6 +1066,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     for key, value in (QUICK if args.quick else FULL).items():
         if getattr(args, key) is None:
             setattr(args, key, value)
+    if args.torch_threads is None:
+        args.torch_threads = args.blas_threads or OpenBLAS().threads() or 1
     if len(args.sizes) < 2 or min(args.sizes) < 1:
         p.error("--sizes needs at least two positive sizes")
     for key in ("examples", "repeats", "chain_nodes", "chain_reps", "memory_epochs",
@@ -1102,13 +1126,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     say(f"{m['blas'] or 'BLAS: unknown'}, {m['blas_threads']} threads; network "
         f"{'-'.join(map(str, args.sizes))} sigmoid, {args.cost} cost, SGD lr {args.lr}, "
         f"{args.examples} examples ({args.dataset}), {args.repeats} repeats")
-    busy = m["load_start"] is not None and m["cpus"] and m["load_start"] > 0.5 * m["cpus"]
-    if busy and ((m["blas_threads"] or 1) > 1 or args.torch_threads > 1):
-        say(f"Note: the machine is busy (load {m['load_start']:.2f} on {m['cpus']} CPUs). "
-            "Multi-threaded BLAS (numpy's OpenBLAS, torch) spin-waits for its threads and can "
-            "be slowed 10-100x while other processes hold the cores; the interleaved ratios "
-            "stay comparable only if that hits all implementations alike. "
-            "--blas-threads 1 --torch-threads 1 gives steadier figures.")
+    busy = busy_reason([m["load_start"]], m["cpus"])
+    if busy:
+        say(f"Note: {busy} at the start. Timings measured while the load stays above the "
+            "number of cores are marked UNTRUSTED in the targets."
+            + (" Multi-threaded BLAS (numpy's OpenBLAS, torch) spin-waits for its threads and "
+               "can be slowed 10-100x while other processes hold the cores: --blas-threads 1 "
+               "--torch-threads 1 gives steadier figures."
+               if (m["blas_threads"] or 1) > 1 or args.torch_threads > 1 else ""))
     durations: dict[str, float] = {}
 
     def section(name: str, fn: Callable[[], Any]) -> Any:

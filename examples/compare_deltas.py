@@ -10,13 +10,15 @@ the textbook loop over single examples. The networks:
 2. a deeper 784-100-60-30-10 sigmoid network with the cross-entropy cost;
 3. a 784-100-30-10 tanh network with a softmax output and the log-likelihood cost.
 
-The data is read from ``../shared/data/mnist-10k`` (relative to the repository root) or from
-``--data-dir``; without it the script says so and uses random inputs instead, which exercise
-exactly the same arithmetic. It ends with the largest relative difference over all checks and
-exits with status 1 if that exceeds the tolerance (1e-12 in float64).
+The digits are found the way :func:`nn.datasets.load_mnist` finds them: ``--data-dir`` if
+given, else ``$AUTOGRAD_MINI_DATA``, ``/usr/share/datasets/mnist``, the cache
+``~/.cache/autograd-mini/mnist``, else a download into that cache. If there are none the script
+says what to do and exits with status 1; ``--random`` uses random inputs instead, which
+exercise exactly the same arithmetic. It ends with the largest relative difference over all
+checks and exits with status 1 if that exceeds the tolerance (1e-12 in float64).
 
     python examples/compare_deltas.py                # a batch of 10 digits
-    python examples/compare_deltas.py --batch 100 --seed 3
+    python examples/compare_deltas.py --data-dir ~/data/mnist --batch 100 --seed 3
     python examples/compare_deltas.py --random       # no data needed
 """
 
@@ -32,9 +34,11 @@ import numpy as np
 import autograd_mini as ag
 import nn
 from nn import backprop
+from nn.cli_checks import data_error_message
+from nn.cli_display import script_command
+from nn.datasets import DATA_ENV_VAR, DownloadError, IDXError, load_mnist
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data" / "mnist-10k"
+PROG = script_command(__file__)
 DEFAULT_TOL = {"float64": 1e-12, "float32": 1e-5}
 
 # (title, layer sizes, hidden activation, output activation, initialisation, cost)
@@ -52,15 +56,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Compare autodiff's deltas and gradients with the backpropagation "
                     "equations BP1-BP4 on a batch of MNIST digits.")
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
-                        help="directory with the four MNIST IDX files (default: %(default)s)")
+    parser.add_argument("--data-dir", type=Path,
+                        help="directory with the four MNIST IDX files (default: "
+                             f"${DATA_ENV_VAR}, /usr/share/datasets/mnist, the cache "
+                             "~/.cache/autograd-mini/mnist, else a download)")
     parser.add_argument("--batch", type=int, default=10,
                         help="number of examples in the batch (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed for the weights and the choice of examples "
                              "(default: %(default)s)")
     parser.add_argument("--random", action="store_true",
-                        help="use random inputs instead of MNIST")
+                        help="use random inputs and labels instead of MNIST (no data needed)")
     parser.add_argument("--dtype", choices=sorted(DEFAULT_TOL), default="float64",
                         help="floating-point type of the networks (default: %(default)s)")
     parser.add_argument("--tol", type=float, default=None,
@@ -72,38 +78,37 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
+class NoData(Exception):
+    """MNIST could be neither found nor downloaded; the message says what to do."""
+
+
 def load_batch(args: argparse.Namespace, rng: np.random.Generator
                ) -> tuple[np.ndarray, np.ndarray, str]:
-    """(x, labels, description): x of shape (batch, 784) in [0, 1], integer labels."""
+    """(x, labels, description): x of shape (batch, 784) in [0, 1], integer labels.
+
+    Raises :class:`NoData` when MNIST cannot be had (and ``--random`` was not given)."""
     dtype = np.dtype(args.dtype)
-    note = None
     if args.random:
-        note = "--random given"
-    else:
-        try:
-            from nn.datasets.mnist import load_mnist
-        except ImportError as err:
-            note = f"nn.datasets is not available ({err})"
-        else:
-            try:
-                data = load_mnist(data_dir=args.data_dir, download=False, dtype=dtype)
-            except (OSError, ValueError) as err:
-                note = f"MNIST could not be loaded from {args.data_dir}: {err}"
-            else:
-                n = len(data.x_train)
-                if args.batch > n:
-                    raise SystemExit(f"--batch {args.batch} is larger than the {n} training "
-                                     "images")
-                idx = rng.choice(n, size=args.batch, replace=False)
-                return (data.x_train[idx], data.y_train[idx],
-                        f"{args.batch} MNIST training images from {args.data_dir} "
-                        f"(indices {', '.join(map(str, idx[:10]))}"
-                        f"{', ...' if args.batch > 10 else ''})")
-    print(f"NOTE: {note}.\nNOTE: falling back to RANDOM inputs (uniform in [0, 1)) and random "
-          "labels; the comparison exercises the same arithmetic, but these are not digits.\n")
-    x = rng.random((args.batch, 784)).astype(dtype)
-    labels = rng.integers(0, 10, args.batch)
-    return x, labels, f"{args.batch} random inputs of 784 values (no MNIST)"
+        print("NOTE: --random given: RANDOM inputs (uniform in [0, 1)) and random labels; the "
+              "comparison exercises the same arithmetic, but these are not digits.\n")
+        x = rng.random((args.batch, 784)).astype(dtype)
+        labels = rng.integers(0, 10, args.batch)
+        return x, labels, f"{args.batch} random inputs of 784 values (no MNIST)"
+    try:
+        data = load_mnist(data_dir=args.data_dir, dtype=dtype)
+    except DownloadError as err:
+        raise NoData(data_error_message(err, "mnist", PROG)
+                     + "\nOr compare on random inputs: --random") from err
+    except (OSError, IDXError) as err:
+        raise NoData(f"cannot load MNIST: {err}") from err
+    n = len(data.x_train)
+    if args.batch > n:
+        raise SystemExit(f"--batch {args.batch} is larger than the {n} training images")
+    idx = rng.choice(n, size=args.batch, replace=False)
+    where = f" from {args.data_dir}" if args.data_dir else ""
+    return (data.x_train[idx], data.y_train[idx],
+            f"{args.batch} MNIST training images{where} (indices "
+            f"{', '.join(map(str, idx[:10]))}{', ...' if args.batch > 10 else ''})")
 
 
 def output_deltas(model: nn.MLP, x: np.ndarray, y: np.ndarray, cost: str,
@@ -121,7 +126,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     tol = DEFAULT_TOL[args.dtype] if args.tol is None else args.tol
     rng = np.random.default_rng(args.seed)
-    x, labels, source = load_batch(args, rng)
+    try:
+        x, labels, source = load_batch(args, rng)
+    except NoData as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return 1
     print(f"Batch: {source}; labels {labels[:10].tolist()}{' ...' if len(labels) > 10 else ''}")
     print(f"dtype {args.dtype}, tolerance {tol:g} on every relative difference\n")
     y = nn.one_hot(labels, 10, dtype=x.dtype)  # the targets: one-hot rows (N, 10)

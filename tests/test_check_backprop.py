@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from no_data import SHARED_MNIST as MNIST_DIR
+from no_data import offline_no_data
 
 import autograd_mini as ag
 import nn
@@ -23,7 +25,6 @@ from nn import backprop as bp
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "compare_deltas.py"
-MNIST_DIR = REPO.parent / "shared" / "data" / "mnist-10k"
 
 COSTS = ("quadratic", "cross-entropy", "softmax")
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity")
@@ -270,18 +271,27 @@ def test_example_on_random_data_prints_tables(capsys):
     assert m and float(m.group(1)) <= TOL
 
 
-def test_example_falls_back_when_the_data_is_absent(capsys, tmp_path):
+def test_example_without_data_fails_clearly_and_never_uses_random_inputs(capsys, tmp_path,
+                                                                         monkeypatch):
     example = load_example()
-    assert example.main(["--data-dir", str(tmp_path / "nowhere"), "--batch", "2"]) == 0
-    out = capsys.readouterr().out
-    assert "could not be loaded" in out and str(tmp_path / "nowhere") in out
-    assert "RANDOM" in out
-    assert TABLE_HEADER.search(out)
+    assert example.main(["--data-dir", str(tmp_path / "nowhere"), "--batch", "2"]) == 1
+    out, err = capsys.readouterr()
+    assert "does not exist" in err and str(tmp_path / "nowhere") in err
+    assert "RANDOM" not in out and not TABLE_HEADER.search(out)
+    offline_no_data(monkeypatch, tmp_path)  # no data anywhere, no network
+    assert example.main(["--batch", "2"]) == 1
+    out, err = capsys.readouterr()
+    assert "no mnist data found" in err and "offline?" in err
+    assert "compare_deltas.py --data-dir DIR" in err and "AUTOGRAD_MINI_DATA=DIR" in err
+    assert "--random" in err
+    assert "RANDOM" not in out and not TABLE_HEADER.search(out)
 
 
 @pytest.mark.skipif(not MNIST_DIR.is_dir(), reason="no MNIST in ../shared/data/mnist-10k")
-def test_example_on_real_mnist(capsys):
+def test_example_on_real_mnist_found_through_the_environment(capsys, monkeypatch, tmp_path):
     example = load_example()
+    offline_no_data(monkeypatch, tmp_path)
+    monkeypatch.setenv("AUTOGRAD_MINI_DATA", str(MNIST_DIR))
     assert example.main(["--batch", "10"]) == 0
     out = capsys.readouterr().out
     assert "MNIST training images" in out and "RANDOM" not in out

@@ -1,4 +1,5 @@
-"""Tests of nn/train.py and examples/train_mnist.py on small synthetic IDX data sets."""
+"""Tests of nn/train.py and of the training program (nn/cli.py, run as examples/train_mnist.py,
+``python -m nn`` and ``autograd-mini-train``) on small synthetic IDX data sets."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import nn.cli as script
 import nn.train
 from nn import backprop, checkpoint, interrupts, train_config
 from nn.checkpoint import read_checkpoint
@@ -26,16 +28,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "examples" / "train_mnist.py"
 MNIST_10K = ROOT.parent / "shared" / "data" / "mnist-10k"
 HAS_MPL = importlib.util.find_spec("matplotlib") is not None
-
-
-def _load_script():
-    spec = importlib.util.spec_from_file_location("train_mnist_script", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-script = _load_script()
 
 
 # --------------------------------------------------------------------------- data

@@ -153,7 +153,8 @@ def _tile_figure(
     rows, cols = _grid(n)
     px_per_inch = max(h, w) * 1.15  # each tile is a little under an inch wide
     gap = max(1, round(0.08 * px_per_inch))
-    top = max(2, round(0.22 * px_per_inch))  # room for a tile's title
+    lines = max((title.count("\n") + 1 for title in titles[:n]), default=1)
+    top = max(2, round(0.22 * lines * px_per_inch))  # room for a tile's title
     cell_h, cell_w = top + h, gap + w
     mosaic = np.full((rows * cell_h + gap, cols * cell_w + gap), np.nan)
     for i in range(n):
@@ -220,13 +221,16 @@ def plot_misclassified(
     path: str | os.PathLike[str],
     max_images: int = 36,
     shape: tuple[int, int] = (28, 28),
+    class_names: Sequence[str] | None = None,
 ) -> str | os.PathLike[str]:
     """Draw up to ``max_images`` digit images in a grid, each titled ``"pred P / true T"``.
 
     ``images`` has shape ``(N, h * w)`` or ``(N, h, w)``; ``true`` and ``pred`` are the ``N``
     true and predicted labels (ints, or one-hot / score rows, which are reduced with argmax).
     Pass only the misclassified examples; the first ``max_images`` are drawn, in order, dark
-    ink on white, on one common intensity scale.
+    ink on white, on one common intensity scale. With ``class_names`` (indexed by label, e.g.
+    ``nn.datasets.CLASSES["fashion-mnist"]``) the titles name the classes, on two lines
+    (``"pred Sneaker"``, ``"true Sandal"``) when a name is longer than two characters.
     """
     _figure_class()
     _format_for(path)
@@ -244,12 +248,25 @@ def plot_misclassified(
         lo, hi = 0.0, 1.0
     else:
         tiles = imgs[:n].reshape(n, *shape)
-        titles = [f"pred {p[i]} / true {t[i]}" for i in range(n)]
+        titles = _misclassified_titles(p[:n], t[:n], class_names)
         lo, hi = float(np.nanmin(tiles)), float(np.nanmax(tiles))
         hi = hi if hi > lo else lo + 1.0
     fig = _tile_figure(tiles, titles, f"Misclassified: {n} of {len(imgs)} shown", "gray_r",
                        lo, hi, title_color="firebrick")
     return _save(fig, path)
+
+
+def _misclassified_titles(
+    pred: np.ndarray, true: np.ndarray, class_names: Sequence[str] | None
+) -> list[str]:
+    if class_names is None:
+        return [f"pred {p} / true {t}" for p, t in zip(pred, true, strict=True)]
+    names = [str(name) for name in class_names]
+    if min(pred.min(), true.min()) < 0 or max(pred.max(), true.max()) >= len(names):
+        raise ValueError(f"labels lie in {min(pred.min(), true.min())}.."
+                         f"{max(pred.max(), true.max())}, but {len(names)} class names were given")
+    sep = "\n" if any(len(names[k]) > 2 for k in (*pred, *true)) else " / "
+    return [f"pred {names[p]}{sep}true {names[t]}" for p, t in zip(pred, true, strict=True)]
 
 
 def _labels(y: Any) -> np.ndarray:

@@ -7,7 +7,8 @@ Pure numpy and the standard library; nothing here uses the autodiff engine.
 - :mod:`~nn.datasets.mirrors`: the four file names, the mirrors and the MD5 checksums;
 - :mod:`~nn.datasets.download`: HTTP download with a progress bar and MD5 check
   (:class:`DownloadError`);
-- :mod:`~nn.datasets.mnist`: :func:`load_mnist` (lookup, cache, download) and :class:`MNIST`;
+- :mod:`~nn.datasets.mnist`: :func:`load_mnist` (lookup, cache, download), :class:`MNIST` and
+  the class names (:data:`CLASSES`);
 - :mod:`~nn.datasets.batches`: :class:`BatchIterator`, seedable and resumable mini-batches.
 """
 
@@ -15,9 +16,10 @@ from .batches import BatchIterator
 from .download import DownloadError
 from .idx import IDXError, read_idx, write_idx
 from .mirrors import IDX_FILES, MD5, MIRRORS
-from .mnist import DATA_ENV_VAR, MNIST, SYSTEM_DATASET_DIRS, load_mnist
+from .mnist import CLASSES, DATA_ENV_VAR, MNIST, SYSTEM_DATASET_DIRS, SYSTEM_PACKAGES, load_mnist
 
 __all__ = [
-    "DATA_ENV_VAR", "IDX_FILES", "MD5", "MIRRORS", "MNIST", "SYSTEM_DATASET_DIRS",
+    "CLASSES", "DATA_ENV_VAR", "IDX_FILES", "MD5", "MIRRORS", "MNIST", "SYSTEM_DATASET_DIRS",
+    "SYSTEM_PACKAGES",
     "BatchIterator", "DownloadError", "IDXError", "load_mnist", "read_idx", "write_idx",
 ]

@@ -28,12 +28,22 @@ _CHUNK = 1 << 20
 class DownloadError(OSError):
     """No mirror delivered a file with the expected checksum.
 
-    ``failures`` lists ``(url, what went wrong)`` for each mirror tried.
+    The facts, for a caller that phrases its own advice (a command line says ``--data-dir``,
+    not ``load_mnist(data_dir=...)``): ``failures`` lists ``(url, what went wrong)`` for each
+    mirror tried; ``dataset`` and ``file`` name what was being downloaded; ``unreachable`` is
+    true when no mirror could be connected to (offline?). :func:`nn.datasets.load_mnist` also
+    fills in ``searched``, the directories it looked in first (the cache last), and
+    ``missing``, the files it still lacked.
     """
 
-    def __init__(self, message: str, failures: Sequence[tuple[str, str]] = ()) -> None:
+    def __init__(self, message: str, failures: Sequence[tuple[str, str]] = (), *,
+                 dataset: str | None = None, file: str | None = None,
+                 unreachable: bool = False) -> None:
         super().__init__(message)
         self.failures = list(failures)
+        self.dataset, self.file, self.unreachable = dataset, file, unreachable
+        self.searched: list[Path] = []
+        self.missing: list[str] = []
 
 
 class _MirrorFailure(Exception):
@@ -170,8 +180,10 @@ def download_file(
             failures.append((url, str(exc)))
             unreachable += exc.unreachable
     listing = "\n".join(f"    {url}: {reason}" for url, reason in failures) or "    (none given)"
-    if failures and unreachable == len(failures):
+    offline = bool(failures) and unreachable == len(failures)
+    if offline:
         headline = f"could not download {name} ({dataset}): no mirror could be reached (offline?)"
     else:
         headline = f"could not download {name} ({dataset}) from any mirror"
-    raise DownloadError(f"{headline}:\n{listing}" + (f"\n{hint}" if hint else ""), failures)
+    raise DownloadError(f"{headline}:\n{listing}" + (f"\n{hint}" if hint else ""), failures,
+                        dataset=dataset, file=name, unreachable=offline)

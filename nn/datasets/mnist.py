@@ -19,11 +19,12 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from .. import targets
-from .download import download_file
+from .download import DownloadError, download_file
 from .idx import IDXError, read_idx, shape_text
 from .mirrors import IDX_FILES, MD5, MIRRORS
 
-__all__ = ["DATA_ENV_VAR", "MNIST", "SYSTEM_DATASET_DIRS", "load_mnist"]
+__all__ = ["CLASSES", "DATA_ENV_VAR", "MNIST", "SYSTEM_DATASET_DIRS", "SYSTEM_PACKAGES",
+           "load_mnist"]
 
 PathLike = str | os.PathLike[str]
 
@@ -33,6 +34,17 @@ DATA_ENV_VAR = "AUTOGRAD_MINI_DATA"
 #: System-wide dataset roots, searched as ``<root>/<dataset>/`` (Debian's
 #: ``dataset-fashion-mnist`` package installs to ``/usr/share/datasets/fashion-mnist/``).
 SYSTEM_DATASET_DIRS: list[str] = ["/usr/share/datasets"]
+
+#: Operating-system packages that install a dataset into :data:`SYSTEM_DATASET_DIRS`
+#: (Debian and Ubuntu: ``apt-get install dataset-fashion-mnist``).
+SYSTEM_PACKAGES: dict[str, str] = {"fashion-mnist": "dataset-fashion-mnist"}
+
+#: The name of each class, indexed by label, per dataset.
+CLASSES: dict[str, tuple[str, ...]] = {
+    "mnist": tuple("0123456789"),
+    "fashion-mnist": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                      "Sneaker", "Bag", "Ankle boot"),
+}
 
 
 class MNIST(NamedTuple):
@@ -100,6 +112,8 @@ def _local_files_hint(key: str, cache: Path) -> str:
         f"its '{key}/' subdirectory):\n"
         f"    export {DATA_ENV_VAR}=/path/to/dir\n"
         f"or copy them into the cache directory {cache}/"
+        + (f"\nOn Debian and Ubuntu, apt-get install {SYSTEM_PACKAGES[key]} installs them where "
+           "they are found without any of this." if key in SYSTEM_PACKAGES else "")
     )
 
 
@@ -189,10 +203,14 @@ def load_mnist(
     sums = MD5.get(key, {}) if md5 is None else md5
     if progress is None:
         progress = sys.stderr is not None and sys.stderr.isatty()
-    for stem in missing:
+    for i, stem in enumerate(missing):
         name = f"{stem}.gz"
-        download_file(name, cache, urls, sums.get(name), timeout=timeout, progress=progress,
-                      dataset=key, hint=_local_files_hint(key, cache))
+        try:
+            download_file(name, cache, urls, sums.get(name), timeout=timeout,
+                          progress=progress, dataset=key, hint=_local_files_hint(key, cache))
+        except DownloadError as exc:
+            exc.searched, exc.missing = [*searched, cache], [f"{s}.gz" for s in missing[i:]]
+            raise
     files, missing = _find_files(cache)
     assert not missing, missing
     return load(files)
