@@ -3,21 +3,23 @@
 Pure numpy and the standard library; nothing here uses the autodiff engine.
 
 - :mod:`~nn.datasets.idx`: the IDX file format of MNIST (:func:`read_idx`, :func:`write_idx`,
-  :class:`IDXError`);
-- :mod:`~nn.datasets.mirrors`: the four file names, the mirrors and the MD5 checksums;
-- :mod:`~nn.datasets.download`: HTTP download with a progress bar and MD5 check
-  (:class:`DownloadError`);
-- :mod:`~nn.datasets.mnist`: :func:`load_mnist` (lookup, cache, download) and :class:`MNIST`;
+  :class:`IDXError`), read with memory bounded by the data actually in the file;
+- :mod:`~nn.datasets.mirrors`: the four file names, the mirrors, the MD5 checksums and sizes;
+- :mod:`~nn.datasets.download`: HTTP download bounded in size and time, verified before it is
+  kept, with a progress bar (:class:`DownloadError`);
+- :mod:`~nn.datasets.mnist`: :func:`load_mnist` (lookup, cache, download, your own mirrors in
+  ``$AUTOGRAD_MINI_MIRRORS``) and :class:`MNIST`;
 - :mod:`~nn.datasets.batches`: :class:`BatchIterator`, seedable and resumable mini-batches.
 """
 
 from .batches import BatchIterator
 from .download import DownloadError
 from .idx import IDXError, read_idx, write_idx
-from .mirrors import IDX_FILES, MD5, MIRRORS
-from .mnist import DATA_ENV_VAR, MNIST, SYSTEM_DATASET_DIRS, load_mnist
+from .mirrors import IDX_FILES, MD5, MIRRORS, SIZES
+from .mnist import DATA_ENV_VAR, MIRRORS_ENV_VAR, MNIST, SYSTEM_DATASET_DIRS, load_mnist
 
 __all__ = [
-    "DATA_ENV_VAR", "IDX_FILES", "MD5", "MIRRORS", "MNIST", "SYSTEM_DATASET_DIRS",
-    "BatchIterator", "DownloadError", "IDXError", "load_mnist", "read_idx", "write_idx",
+    "DATA_ENV_VAR", "IDX_FILES", "MD5", "MIRRORS", "MIRRORS_ENV_VAR", "MNIST", "SIZES",
+    "SYSTEM_DATASET_DIRS", "BatchIterator", "DownloadError", "IDXError", "load_mnist",
+    "read_idx", "write_idx",
 ]
