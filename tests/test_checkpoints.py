@@ -242,6 +242,15 @@ def test_a_valid_checkpoint_still_resumes_exactly(saved, data, tmp_path):
             assert np.array_equal(value, state_of(resumed)[key]), key
 
 
+def test_saving_again_keeps_the_checkpoint_private(data, tmp_path):
+    trainer = Trainer(config(), *data)
+    path = trainer.save_checkpoint(tmp_path / "private.npz")
+    os.chmod(path, 0o600)
+    trainer.fit(epochs=1, checkpoint=path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert read_checkpoint(path).epoch == 1
+
+
 # ------------------------------------------------------------------------ killed mid-save
 
 WRITER = r"""

@@ -62,7 +62,7 @@ def build_bombs(d: Path) -> dict[str, tuple[Path, str]]:
     files = {
         # A zero dimension makes the data empty, but the shape is still absurd.
         "zero-and-huge-dims": (header(0x08, (0, 0xFFFFFFFF, 0xFFFFFFFF)), "more than"),
-        # 38 bytes claiming 280 TB.
+        # 34 bytes claiming 280 TB.
         "tiny-gzip-huge-claim": (gzip.compress(header(0x08, (0xFFFFFF, 0xFFFF, 0xFF)), mtime=0),
                                  "more than"),
         # 34 bytes claiming 94 MB: under the size limit, but a gzip file this small cannot
