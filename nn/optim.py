@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -88,20 +88,32 @@ class SGD:
         return {f"velocity.{i}": self._velocity[id(p)].copy()
                 for i, p in enumerate(self.params) if id(p) in self._velocity}
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore momentum buffers; on any mismatch nothing is changed."""
+    def check_state_dict(self, state: Mapping[str, Any]) -> dict[int, np.ndarray]:
+        """Check ``state`` (as :meth:`state_dict` returns it) against these parameters, changing
+        nothing; returns the momentum buffers it holds, as copies in the parameters' dtypes.
+
+        Raises ``KeyError`` for a key other than ``velocity.<i>`` for a parameter position i,
+        ``ValueError`` for a value that is not a float array of that parameter's shape.
+        """
         params = self.params
         velocity = {}
         for key, value in state.items():
-            prefix, _, index = key.partition(".")
+            prefix, _, index = str(key).partition(".")
             if prefix != "velocity" or not index.isdigit() or int(index) >= len(params):
-                raise KeyError(f"SGD.load_state_dict: unexpected key {key!r}")
+                raise KeyError(f"SGD.load_state_dict: unexpected key {key!r:.60} (expected "
+                                 f"velocity.0 .. velocity.{len(params) - 1})")
             p = params[int(index)]
-            if np.shape(value) != p.shape:
-                raise ValueError(f"SGD.load_state_dict: {key} has shape {np.shape(value)}, the "
-                                 f"parameter has {p.shape}")
+            value = np.asarray(value)
+            if value.shape != p.shape or value.dtype.kind != "f":
+                raise ValueError(f"SGD.load_state_dict: {key} is {value.dtype} {value.shape}, "
+                                 f"the parameter is {p.dtype} {p.shape}")
             velocity[id(p)] = np.array(value, dtype=p.dtype)
-        self._velocity = velocity
+        return velocity
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore momentum buffers; on any mismatch (see :meth:`check_state_dict`) nothing is
+        changed."""
+        self._velocity = self.check_state_dict(state)
 
 
 def _check_hyperparameters(lr: float, momentum: float, weight_decay: float) -> None:

@@ -27,7 +27,8 @@ either engine.
 
 Resuming from a checkpoint continues bit for bit: the resumed run ends with exactly the weights
 of an uninterrupted run. A checkpoint of another architecture (sizes, activation, cost, dtype) or
-of another data set-up (dataset, limit, batch size) is refused with a ``ValueError``.
+of another data set-up (dataset, limit, batch size), or a malformed one, is refused with a
+:class:`~nn.checkpoint.CheckpointError` (a ``ValueError``) and nothing is loaded.
 """
 
 from __future__ import annotations
@@ -45,7 +46,10 @@ from autograd_mini import Tensor, no_grad
 from . import backprop
 from .checkpoint import (
     CHECKPOINT_FORMAT,
+    HISTORY_KEYS,
     Checkpoint,
+    CheckpointError,
+    check_checkpoint,
     json_array,
     read_checkpoint,
     write_npz_atomic,
@@ -70,11 +74,10 @@ from .train_config import (
 
 __all__ = [
     "ARCH_KEYS", "CHECKPOINT_FORMAT", "DATA_KEYS", "DTYPES", "ENGINES", "IGNORED_ON_RESUME",
-    "Checkpoint", "Evaluation", "Progress", "TrainConfig", "Trainer", "TrainingInterrupted",
-    "build_model", "compare_configs", "evaluate", "read_checkpoint", "write_npz_atomic",
+    "Checkpoint", "CheckpointError", "Evaluation", "Progress", "TrainConfig", "Trainer",
+    "TrainingInterrupted", "build_model", "compare_configs", "evaluate", "read_checkpoint",
+    "write_npz_atomic",
 ]
-
-HISTORY_KEYS = ("epoch", "train_loss", "test_loss", "test_accuracy", "seconds", "train_seconds")
 
 
 # --------------------------------------------------------------------------------------
@@ -396,31 +399,35 @@ class Trainer:
         return write_npz_atomic(path, self.state_arrays())
 
     def load_checkpoint(self, checkpoint: str | os.PathLike[str] | Checkpoint) -> list[str]:
-        """Restore the state saved in ``checkpoint`` (a path or a :class:`Checkpoint`).
+        """Restore the state saved in ``checkpoint`` (a path or a :class:`Checkpoint`), all or
+        nothing: everything is checked before anything changes.
 
-        Raises ``ValueError`` if it was saved for another architecture or data set-up (see
-        :func:`compare_configs`); returns notes about other config differences. The config
+        Raises :class:`CheckpointError` (a ``ValueError``; one line naming the file) if the
+        file is not a complete, consistent checkpoint (see :func:`read_checkpoint`), or was
+        saved for another architecture or data set-up (see :func:`compare_configs`); then
+        this trainer is unchanged. Returns notes about other config differences. The config
         of this trainer (learning rate, engine, ...) is kept.
         """
-        ck = checkpoint if isinstance(checkpoint, Checkpoint) else read_checkpoint(checkpoint)
-        notes = compare_configs(ck.config, self.config, f"checkpoint {ck.path}")
+        if isinstance(checkpoint, Checkpoint):
+            ck = check_checkpoint(checkpoint.path, checkpoint.arrays)
+        else:
+            ck = read_checkpoint(checkpoint)
+        try:
+            notes = compare_configs(ck.config, self.config, f"checkpoint {ck.path}")
+        except ValueError as exc:
+            raise CheckpointError(ck.path, str(exc), message=str(exc)) from None
         a = ck.arrays
-        for i, layer in enumerate(self.model.layers):
-            for name, param in ((f"W{i}", layer.weight), (f"b{i}", layer.bias)):
-                if name not in a:
-                    raise ValueError(f"checkpoint {ck.path} has no array {name}")
-                if a[name].shape != param.shape or a[name].dtype != param.dtype:
-                    raise ValueError(
-                        f"checkpoint {ck.path}: {name} is {a[name].dtype} {a[name].shape}, the "
-                        f"model needs {param.dtype} {param.shape}"
-                    )
-        # Validate everything before changing anything.
         batches = ck.load_json("batch_iterator")
         progress = ck.load_json("epoch_progress")
         velocity = {k: v for k, v in a.items() if k.startswith("velocity.")}
-        probe = BatchIterator(self.x_train, self.y_train, self.config.batch_size)
-        probe.load_state_dict(batches)
+        try:  # against this trainer's data and parameters
+            probe = BatchIterator(self.x_train, self.y_train, self.config.batch_size)
+            probe.load_state_dict(batches)
+            self.engine.optimizer.check_state_dict(velocity)
+        except (KeyError, ValueError) as exc:
+            raise CheckpointError(ck.path, str(exc.args[0])) from None
 
+        # Everything checked: nothing below can fail.
         for i, layer in enumerate(self.model.layers):
             layer.weight.data[...] = a[f"W{i}"]
             layer.bias.data[...] = a[f"b{i}"]

@@ -14,7 +14,6 @@ import os
 import socket
 import struct
 import threading
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
@@ -24,7 +23,7 @@ import pytest
 
 import nn.data
 import nn.datasets
-from nn.datasets import mnist
+from nn.datasets import download, mnist
 from nn.datasets.batches import BatchIterator
 from nn.datasets.download import DownloadError
 from nn.datasets.idx import IDXError, read_idx, write_idx
@@ -623,18 +622,18 @@ def test_default_mirrors_are_used_and_unreachable_here(tmp_path):
 
 
 def test_keyboard_interrupt_mid_download_leaves_nothing(tmp_path, server, synth, monkeypatch):
-    real_urlopen = urllib.request.urlopen
+    real_open = download._open
 
     class Interrupting:
         def __init__(self, response):
             self.response, self.reads = response, 0
             self.headers = response.headers
 
-        def read(self, n):
+        def read1(self, n):
             self.reads += 1
             if self.reads > 1:
                 raise KeyboardInterrupt
-            return self.response.read(min(n, 100))
+            return self.response.read1(min(n, 100))
 
         def __enter__(self):
             return self
@@ -642,9 +641,7 @@ def test_keyboard_interrupt_mid_download_leaves_nothing(tmp_path, server, synth,
         def __exit__(self, *exc):
             self.response.close()
 
-    monkeypatch.setattr(
-        urllib.request, "urlopen", lambda *a, **k: Interrupting(real_urlopen(*a, **k))
-    )
+    monkeypatch.setattr(download, "_open", lambda *a, **k: Interrupting(real_open(*a, **k)))
     mirror = server.serve("m1", synth.blobs)
     with pytest.raises(KeyboardInterrupt):
         load_mnist(cache_dir=tmp_path / "cache", mirrors=[mirror], md5=synth.md5, timeout=5)

@@ -100,15 +100,45 @@ class BatchIterator:
             "drop_last": self.drop_last,
         }
 
+    @staticmethod
+    def check_state_dict(state: Mapping[str, Any] | str) -> dict[str, Any]:
+        """Check that ``state`` is a well-formed :meth:`state_dict` (or its JSON string), with
+        no data needed: its fields and their types, and that its bit generator state is one
+        numpy accepts. Returns it as a dict; raises ``ValueError`` naming the first problem."""
+        where = "BatchIterator state"
+        if isinstance(state, str):
+            try:
+                state = json.loads(state)
+            except (ValueError, RecursionError) as exc:
+                raise ValueError(f"{where} is not valid JSON ({exc})") from None
+        if not isinstance(state, Mapping):
+            raise ValueError(f"{where} must be a dict, got {type(state).__name__}")
+        fields = {"bit_generator": dict, "batches_done": int, "num_examples": int,
+                  "batch_size": int, "shuffle": bool, "drop_last": bool}
+        if set(state) != set(fields):
+            raise ValueError(f"{where} must have the fields {sorted(fields)}, got "
+                             f"{sorted(map(str, state))}")
+        for name, kind in fields.items():
+            value = state[name]
+            if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+                raise ValueError(f"{where}: {name} must be a {kind.__name__}, got {value!r:.60}")
+        n, size = state["num_examples"], state["batch_size"]
+        if n < 0 or size < 1:
+            raise ValueError(f"{where}: bad num_examples={n} or batch_size={size}")
+        batches = n // size if state["drop_last"] else -(-n // size)
+        if not 0 <= state["batches_done"] <= batches:
+            raise ValueError(f"{where}: batches_done={state['batches_done']} is not in "
+                             f"0..{batches}")
+        _bit_generator(state["bit_generator"])
+        return dict(state)
+
     def load_state_dict(self, state: Mapping[str, Any] | str) -> None:
         """Restore a :meth:`state_dict` (or its JSON string); the next ``iter()`` resumes.
 
-        Raises ``ValueError`` if the state was saved for a different data size or settings.
+        Raises ``ValueError`` if the state is malformed (:meth:`check_state_dict`) or was saved
+        for a different data size or settings; then nothing is changed.
         """
-        if isinstance(state, str):
-            state = json.loads(state)
-        if not isinstance(state, Mapping):
-            raise TypeError(f"BatchIterator.load_state_dict: expected a dict, got {type(state)}")
+        state = self.check_state_dict(state)
         for field in ("num_examples", "batch_size", "shuffle", "drop_last"):
             mine = len(self.x) if field == "num_examples" else getattr(self, field)
             if state[field] != mine:
@@ -116,17 +146,26 @@ class BatchIterator:
                     f"BatchIterator.load_state_dict: state has {field}={state[field]!r}, "
                     f"this iterator has {mine!r}"
                 )
-        done = int(state["batches_done"])
-        if not 0 <= done <= len(self):
-            raise ValueError(f"BatchIterator.load_state_dict: bad batches_done={done}")
-        bg_state = state["bit_generator"]
-        kind = bg_state["bit_generator"]
-        if type(self.rng.bit_generator).__name__ != kind:
-            cls = getattr(np.random, kind, None)
-            if not (isinstance(cls, type) and issubclass(cls, np.random.BitGenerator)):
-                raise ValueError(f"BatchIterator.load_state_dict: unknown bit generator {kind!r}")
-            self.rng = np.random.Generator(cls())
-        self.rng.bit_generator.state = bg_state
-        self._skip = done
+        bit_generator = _bit_generator(state["bit_generator"])
+        if type(self.rng.bit_generator) is type(bit_generator):
+            self.rng.bit_generator.state = bit_generator.state
+        else:
+            self.rng = np.random.Generator(bit_generator)
+        self._skip = state["batches_done"]
         self._epoch_start = None
         self._done = 0
+
+
+def _bit_generator(state: Mapping[str, Any]) -> np.random.BitGenerator:
+    """A new numpy bit generator in ``state`` (a bit generator's ``.state``); ``ValueError``
+    if numpy does not accept it."""
+    kind = state.get("bit_generator")
+    cls = getattr(np.random, kind, None) if isinstance(kind, str) else None
+    if not (isinstance(cls, type) and issubclass(cls, np.random.BitGenerator)):
+        raise ValueError(f"BatchIterator state: unknown bit generator {kind!r:.60}")
+    bit_generator = cls()
+    try:
+        bit_generator.state = dict(state)
+    except (TypeError, ValueError, KeyError, OverflowError) as exc:
+        raise ValueError(f"BatchIterator state: malformed {kind} state ({exc})") from None
+    return bit_generator

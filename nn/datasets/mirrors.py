@@ -1,14 +1,14 @@
 """Where MNIST-format datasets come from: the four file names, and per dataset its download
-mirrors and the published MD5 checksum of each file.
+mirrors and the published MD5 checksum and size of each file.
 
 Tables only (no code): :mod:`nn.datasets.mnist` looks the files up and :mod:`nn.datasets.download`
 fetches and verifies them. To register another dataset in the same format, add an entry to
-:data:`MIRRORS` and :data:`MD5`.
+:data:`MIRRORS`, :data:`MD5` and :data:`SIZES`.
 """
 
 from __future__ import annotations
 
-__all__ = ["IDX_FILES", "MD5", "MIRRORS"]
+__all__ = ["IDX_FILES", "MD5", "MIRRORS", "SIZES"]
 
 #: Standard file names (without ``.gz``): train images, train labels, test images, labels.
 IDX_FILES: tuple[str, str, str, str] = (
@@ -45,5 +45,22 @@ MD5: dict[str, dict[str, str]] = {
         "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
         "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
         "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
+    },
+}
+
+#: Size in bytes of each downloadable ``.gz`` file (the one with the MD5 above): a download
+#: that grows past it is cut off at once instead of filling the disk.
+SIZES: dict[str, dict[str, int]] = {
+    "mnist": {
+        "train-images-idx3-ubyte.gz": 9912422,
+        "train-labels-idx1-ubyte.gz": 28881,
+        "t10k-images-idx3-ubyte.gz": 1648877,
+        "t10k-labels-idx1-ubyte.gz": 4542,
+    },
+    "fashion-mnist": {
+        "train-images-idx3-ubyte.gz": 26421880,
+        "train-labels-idx1-ubyte.gz": 29515,
+        "t10k-images-idx3-ubyte.gz": 4422102,
+        "t10k-labels-idx1-ubyte.gz": 5148,
     },
 }

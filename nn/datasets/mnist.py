@@ -3,15 +3,18 @@ them) and returns :class:`MNIST`, float images in [0, 1] and integer or one-hot 
 
 Lookup order (the first directory that holds all four files wins): ``data_dir`` if given (and
 only it) -> ``$AUTOGRAD_MINI_DATA`` (:data:`DATA_ENV_VAR`) -> ``/usr/share/datasets/<dataset>``
-(:data:`SYSTEM_DATASET_DIRS`) -> the cache -> a download from the mirrors of
-:mod:`nn.datasets.mirrors` into the cache.
+(:data:`SYSTEM_DATASET_DIRS`) -> the cache -> a download into the cache from ``mirrors`` if
+given, else from ``$AUTOGRAD_MINI_MIRRORS`` (:data:`MIRRORS_ENV_VAR`) then the mirrors of
+:mod:`nn.datasets.mirrors`. Nothing enters the cache unverified.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
+import urllib.parse
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -19,17 +22,21 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from .. import targets
-from .download import DownloadError, download_file
-from .idx import IDXError, read_idx, shape_text
-from .mirrors import IDX_FILES, MD5, MIRRORS
+from .download import DEFAULT_DEADLINE, DownloadError, download_file
+from .idx import IDXError, read_idx, read_idx_header, shape_text
+from .mirrors import IDX_FILES, MD5, MIRRORS, SIZES
 
-__all__ = ["CLASSES", "DATA_ENV_VAR", "MNIST", "SYSTEM_DATASET_DIRS", "SYSTEM_PACKAGES",
-           "load_mnist"]
+__all__ = ["CLASSES", "DATA_ENV_VAR", "MIRRORS_ENV_VAR", "MNIST", "SYSTEM_DATASET_DIRS",
+           "SYSTEM_PACKAGES", "load_mnist"]
 
 PathLike = str | os.PathLike[str]
 
 #: Environment variable naming a directory with the files (directly or in ``<dir>/<dataset>/``).
 DATA_ENV_VAR = "AUTOGRAD_MINI_DATA"
+
+#: Environment variable with your own mirrors: comma-separated base URLs, tried before the
+#: built-in ones (an explicit ``mirrors=`` argument replaces both).
+MIRRORS_ENV_VAR = "AUTOGRAD_MINI_MIRRORS"
 
 #: System-wide dataset roots, searched as ``<root>/<dataset>/`` (Debian's
 #: ``dataset-fashion-mnist`` package installs to ``/usr/share/datasets/fashion-mnist/``).
@@ -101,6 +108,25 @@ def _search_dirs(key: str) -> list[Path]:
     return dirs
 
 
+def _mirror_urls(key: str, mirrors: Sequence[str] | str | None) -> list[str]:
+    """The mirrors to try, in order: ``mirrors`` if given (a string is a comma-separated list),
+    else those of :data:`MIRRORS_ENV_VAR` followed by the built-in ones; each must be an
+    http(s) URL."""
+    if mirrors is None:
+        given, source = os.environ.get(MIRRORS_ENV_VAR, ""), f"${MIRRORS_ENV_VAR}"
+        urls = [u.strip() for u in given.split(",") if u.strip()]
+        builtin = list(MIRRORS[key])
+    else:
+        source, builtin = "mirrors", []
+        urls = mirrors.split(",") if isinstance(mirrors, str) else list(mirrors)
+        urls = [u.strip() if isinstance(u, str) else u for u in urls]
+    for url in urls:
+        parts = urllib.parse.urlsplit(url) if isinstance(url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"load_mnist: {source}: {url!r} is not an http:// or https:// URL")
+    return urls + builtin
+
+
 def _local_files_hint(key: str, cache: Path) -> str:
     names = "\n".join(f"    {stem}.gz" for stem in IDX_FILES)
     return (
@@ -126,10 +152,11 @@ def load_mnist(
     flatten: bool = True,
     *,
     cache_dir: PathLike | None = None,
-    mirrors: Sequence[str] | None = None,
+    mirrors: Sequence[str] | str | None = None,
     md5: Mapping[str, str] | None = None,
     progress: bool | None = None,
     timeout: float = 30.0,
+    deadline: float = DEFAULT_DEADLINE,
 ) -> MNIST:
     """Load MNIST or Fashion-MNIST (``dataset="mnist"`` / ``"fashion-mnist"``).
 
@@ -146,15 +173,23 @@ def load_mnist(
     4. the cache ``<cache_dir>/<dataset>/``; ``cache_dir`` defaults to
        ``$XDG_CACHE_HOME/autograd-mini`` (``~/.cache/autograd-mini``).
 
-    Failing that, if ``download`` is true, the files missing from the cache are downloaded
-    from ``mirrors`` (default ``MIRRORS[dataset]``) in turn, with a socket ``timeout`` in
-    seconds, checked against ``md5`` (file name -> hex digest; default ``MD5[dataset]``;
-    files absent from it are not checked) and only then renamed into the cache. A progress
-    bar goes to stderr when it is a terminal, or always with ``progress=True``.
+    Failing that, if ``download`` is true, the files missing from the cache are downloaded.
+    Mirrors (base URLs, tried in turn): ``mirrors`` if given -- and only those --, else the
+    comma-separated URLs of ``$AUTOGRAD_MINI_MIRRORS`` followed by ``MIRRORS[dataset]``.
+    Each transfer is bounded: each socket operation by ``timeout`` seconds, the whole file
+    from one mirror by ``deadline`` seconds, its size by the file's known size (``SIZES``)
+    or 256 MiB. A file enters the cache only once verified: its MD5 against ``md5`` (file
+    name -> hex digest; default ``MD5[dataset]``; files absent from it are not checked),
+    then its content (an IDX file of N 28x28 uint8 images, or of N labels 0..9 matching the
+    images' count); a file failing any of this is dropped and the next mirror tried. A
+    cached file that turns out malformed (left by an older version) is removed, with a
+    warning, and downloaded again. A progress bar goes to stderr when it is a terminal, or
+    always with ``progress=True``.
 
     Raises ``FileNotFoundError`` when the files cannot be found (and not downloaded),
     :class:`DownloadError` when no mirror delivers a file, :class:`IDXError` when a file is
-    malformed or the files do not match each other.
+    malformed or the files do not match each other, ``ValueError`` for a mirror that is not
+    an http(s) URL.
     """
     key = _dataset_key(dataset)
     dt = np.dtype(dtype)
@@ -190,7 +225,11 @@ def load_mnist(
     cache = _cache_dir(key, cache_dir)
     files, missing = _find_files(cache)
     if not missing:
-        return load(files)
+        try:
+            return load(files)
+        except IDXError:
+            if not download:
+                raise
     if not download:
         where = "\n".join(f"    {d}" for d in [*searched, cache])
         raise FileNotFoundError(
@@ -198,16 +237,20 @@ def load_mnist(
             + _local_files_hint(key, cache)
         )
 
+    urls = _mirror_urls(key, mirrors)
     cache.mkdir(parents=True, exist_ok=True)
-    urls = list(MIRRORS[key] if mirrors is None else mirrors)
+    missing = _drop_invalid_cached(cache)
     sums = MD5.get(key, {}) if md5 is None else md5
     if progress is None:
         progress = sys.stderr is not None and sys.stderr.isatty()
     for i, stem in enumerate(missing):
         name = f"{stem}.gz"
+        official = sums.get(name) is not None and sums.get(name) == MD5.get(key, {}).get(name)
         try:
-            download_file(name, cache, urls, sums.get(name), timeout=timeout,
-                          progress=progress, dataset=key, hint=_local_files_hint(key, cache))
+            download_file(name, cache, urls, sums.get(name), timeout=timeout, progress=progress,
+                          dataset=key, hint=_local_files_hint(key, cache), deadline=deadline,
+                          max_bytes=SIZES.get(key, {}).get(name) if official else None,
+                          verify=_verifier(stem, cache))
         except DownloadError as exc:
             exc.searched, exc.missing = [*searched, cache], [f"{s}.gz" for s in missing[i:]]
             raise
@@ -216,31 +259,96 @@ def load_mnist(
     return load(files)
 
 
+def _partner(stem: str) -> str:
+    """The other file of ``stem``'s split: images <-> labels."""
+    i = IDX_FILES.index(stem)
+    return IDX_FILES[i ^ 1]
+
+
+def _check_file(stem: str, path: Path, label: str) -> int:
+    """Check that ``path`` holds what ``stem`` names (N 28x28 uint8 images, or N labels in
+    0..9); returns N. Raises :class:`IDXError` naming ``label``."""
+    array = read_idx(path, name=label)
+    if IDX_FILES.index(stem) % 2 == 0:
+        _check_images(array, label)
+    else:
+        _check_labels(array, label)
+    return len(array)
+
+
+def _verifier(stem: str, cache: Path) -> Callable[[Path], None]:
+    """The check a download of ``stem`` must pass before it enters ``cache``: it is the file
+    it claims to be, and holds as many examples as its partner (images or labels) if that is
+    already there."""
+
+    def verify(path: Path) -> None:
+        n = _check_file(stem, path, f"{stem}.gz")
+        partner, _ = _find_files(cache)
+        other = partner.get(_partner(stem))
+        if other is not None:
+            m = read_idx_header(other).shape[0]
+            if m != n:
+                raise IDXError(f"{stem}.gz holds {n} examples, but {other} holds {m}")
+
+    return verify
+
+
+def _drop_invalid_cached(cache: Path) -> list[str]:
+    """Remove from the cache the files that fail their check (e.g. an HTML error page an older
+    version cached), and both files of a split whose counts differ, with a warning; returns
+    the stems now missing, in download order."""
+    files, _ = _find_files(cache)
+    counts: dict[str, int] = {}
+    bad: dict[str, str] = {}
+    for stem, path in files.items():
+        try:
+            counts[stem] = _check_file(stem, path, str(path))
+        except IDXError as exc:
+            bad[stem] = str(exc)
+    for images, labels in (IDX_FILES[:2], IDX_FILES[2:]):
+        if images in counts and labels in counts and counts[images] != counts[labels]:
+            reason = f"{counts[images]} images but {counts[labels]} labels"
+            bad[images] = bad[labels] = reason
+    for stem, reason in bad.items():
+        warnings.warn(f"load_mnist: removing {files[stem]} from the cache ({reason}); "
+                      "downloading it again", stacklevel=3)
+        files[stem].unlink(missing_ok=True)
+    return _find_files(cache)[1]
+
+
+def _check_images(images: np.ndarray, label: str) -> None:
+    if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise IDXError(
+            f"{label}: expected uint8 images of shape Nx28x28, "
+            f"found {shape_text(images.shape)} {images.dtype}"
+        )
+
+
+def _check_labels(labels: np.ndarray, label: str) -> None:
+    if labels.dtype.kind not in "iu" or labels.ndim != 1:
+        raise IDXError(
+            f"{label}: expected a 1-dimensional integer array of labels, "
+            f"found {shape_text(labels.shape)} {labels.dtype}"
+        )
+    bad = np.flatnonzero((labels < 0) | (labels > 9))
+    if bad.size:
+        raise IDXError(
+            f"{label}: labels must be in 0..9, found {labels[bad[0]]} at index {bad[0]} "
+            f"({bad.size} out-of-range labels)"
+        )
+
+
 def _load_split(
     images_path: Path, labels_path: Path, dtype: np.dtype[Any], flatten: bool, one_hot: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     images = read_idx(images_path)
     labels = read_idx(labels_path)
-    if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28):
-        raise IDXError(
-            f"{images_path}: expected uint8 images of shape Nx28x28, "
-            f"found {shape_text(images.shape)} {images.dtype}"
-        )
-    if labels.dtype.kind not in "iu" or labels.ndim != 1:
-        raise IDXError(
-            f"{labels_path}: expected a 1-dimensional integer array of labels, "
-            f"found {shape_text(labels.shape)} {labels.dtype}"
-        )
+    _check_images(images, str(images_path))
+    _check_labels(labels, str(labels_path))
     if len(images) != len(labels):
         raise IDXError(
             f"image/label count mismatch: {images_path} holds {len(images)} images but "
             f"{labels_path} holds {len(labels)} labels"
-        )
-    bad = np.flatnonzero((labels < 0) | (labels > 9))
-    if bad.size:
-        raise IDXError(
-            f"{labels_path}: labels must be in 0..9, found {labels[bad[0]]} at index {bad[0]} "
-            f"({bad.size} out-of-range labels)"
         )
     n = len(images)
     x = (images.reshape(n, 28 * 28) if flatten else images).astype(dtype)
