@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .blas import limit_blas_threads
-from .checkpoint import read_checkpoint
+from .checkpoint import CheckpointError, read_checkpoint
 from .cli_checks import check_module, check_network_size, check_writable, data_error_message
 from .cli_display import ProgressBar, epoch_line, interrupted_message, summary
 from .costs import COST_NAMES
@@ -43,8 +43,8 @@ PROG = "autograd-mini-train"
 DEFAULTS = TrainConfig()
 CONFIG_KEYS = [f.name for f in fields(TrainConfig)]
 N_INPUTS, N_CLASSES = 28 * 28, 10  # both datasets: 28x28 images, 10 classes
-# Until every malformed checkpoint raises one error type, what reading one may raise.
-CHECKPOINT_ERRORS = (ValueError, OSError, TypeError, KeyError)
+# What reading a checkpoint may raise: a malformed or mismatched file, or the file system.
+CHECKPOINT_ERRORS = (CheckpointError, OSError)
 
 DESCRIPTION = """\
 Train a multilayer perceptron (nn.MLP) on MNIST or Fashion-MNIST by mini-batch stochastic
