@@ -25,6 +25,7 @@ from viz import (
     draw_model,
     render,
     render_svg,
+    retain_grads,
     tensor_repr_svg,
     write_atomic,
 )
@@ -100,6 +101,12 @@ class Picture:
 
     def edge_labels(self) -> set[str]:
         return {" ".join(texts) for _, _, texts in self.edges if texts}
+
+    @property
+    def notes(self) -> list[str]:
+        """The texts of the graph's own label: the note lines under the picture."""
+        top = next(g for g in self.root.iter(f"{SVG}g") if g.get("class") == "graph")
+        return [t.text or "" for t in top.findall(f"{SVG}text")]
 
 
 def expression():
@@ -189,6 +196,72 @@ def test_unnamed_nodes_are_titled_by_their_operation():
     assert "<B>sigmoid</B>" in src and "<B>mul</B>" in src and 'label="σ"' in src
     assert "∂sigmoid/∂mul = 0.1966" in src  # edge labels fall back to the op names
     assert "∂mul/∂param = 2" in src  # an unnamed leaf requiring grad is a "param"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_readme_order_gives_unique_titles_and_says_why_grads_are_missing(backend):
+    """The README's Quickstart (unnamed e, then backward()), then its retain_grads line."""
+    a = Tensor(2.0, requires_grad=True, name="a")
+    b = Tensor(1.0, requires_grad=True, name="b")
+    e = (a + b) * (b + 1)
+    e.backward()
+    retain_grads(e)  # too late: backward() has run
+    pic = Picture(render_svg(e, backend=backend))
+
+    # The two unnamed sums are told apart, on their boxes and on the edge labels.
+    assert pic.texts("add₁") == ["add₁", "data 3", "grad —"]
+    assert pic.texts("add₂") == ["add₂", "data 2", "grad —"]
+    assert pic.texts("mul")[:2] == ["mul", "data 6"]
+    labels = pic.edge_labels()
+    assert {"∂mul/∂add₁ = 2", "∂mul/∂add₂ = 3", "∂add₁/∂a = 1", "∂add₂/∂b = 1"} <= labels
+    assert len(labels) == 5  # one label per edge, none repeated
+    # add₁ is a + b: its edge from a carries ∂add₁/∂a.
+    labelled = {" ".join(t): (tail, head) for tail, head, t in pic.edges if t}
+    assert labelled["∂add₁/∂a = 1"] == (pic.find("a"), pic.producer_op("add₁"))
+
+    # A note under the picture says what the dashes mean and what to do.
+    note = " ".join(pic.notes)
+    assert "grad — : not kept" in note
+    assert "viz.retain_grads(t) before t.backward()" in note
+
+
+def test_notes_follow_what_is_missing():
+    a = Tensor(2.0, requires_grad=True, name="a")
+    e = a * 3
+    e.name = "e"
+    assert draw_graph(e).notes == (
+        "grad — : no gradients yet; call viz.retain_grads(e), then e.backward(), to see every "
+        "node's",
+    )
+    e.backward()
+    note, = draw_graph(e).notes
+    assert "viz.retain_grads(e) before e.backward()" in note
+    assert draw_graph(e, show_grad=False).notes == ()
+    assert 'labelloc=b' in draw_graph(e).source and "labelloc" not in draw_graph(
+        e, show_grad=False).source
+    *_, full = expression()  # every gradient kept: nothing to explain
+    assert draw_graph(full).notes == () and "labelloc" not in draw_graph(full).source
+
+
+def test_titles_are_unique_and_stable():
+    from viz.graph import titles, walk
+    x = Tensor(1.0, requires_grad=True)
+    w = Tensor(2.0, requires_grad=True)
+    h1 = x * w
+    h1.name = "h"
+    h2 = h1 * w
+    h2.name = "h"
+    taken = Tensor(3.0, name="mul₁")  # a user name that a generated title would repeat
+    y = (h2 * taken) * (h2 * 2)
+    tensors = walk(y)
+    names = titles(tensors)
+    shown = [names[id(t)] for t in tensors]
+    assert len(set(shown)) == len(shown), shown
+    assert shown.count("h₁") == shown.count("h₂") == 1
+    assert names[id(h1)] == "h₁" and names[id(h2)] == "h₂"  # numbered inputs first
+    assert "mul₁" in shown and {"mul₂", "mul₃", "mul₄"} <= set(shown)
+    assert names[id(x)] != names[id(w)]  # two unnamed parameters: param₁, param₂
+    assert titles(walk(y)) == names  # the same graph, the same titles
 
 
 # --------------------------------------------------------------------------- arrays
@@ -283,7 +356,7 @@ def test_node_limit_can_be_lifted(tmp_path):
 
 def test_deep_graph_does_not_recurse():
     y = chain(3000)
-    src = draw_graph(y, max_nodes=None, show_data=False, show_grad=False).source
+    src = draw_graph(y, max_nodes=None, max_edges=None, show_data=False, show_grad=False).source
     assert src.count("tanh") >= 3000
 
 
@@ -466,8 +539,12 @@ def test_tensor_repr_svg_and_diagram_display():
     g = draw_graph(e)
     assert isinstance(g, Diagram)
     bundle = g._repr_mimebundle_()
-    assert "data 6" in bundle["image/svg+xml"]
-    assert g._repr_mimebundle_(include=["image/png"]) == {}
+    assert list(bundle) == ["image/svg+xml"] and "data 6" in bundle["image/svg+xml"]
+    # As in graphviz: other picture types on request, none when excluded.
+    bundle = g._repr_mimebundle_(include=["image/png", "image/jpeg"])
+    assert bundle["image/png"].startswith(b"\x89PNG")
+    assert bundle["image/jpeg"].startswith(b"\xff\xd8\xff")
+    assert g._repr_mimebundle_(include=["image/png"], exclude=["image/png"]) == {}
 
 
 def test_diagram_display_falls_back_to_text_when_rendering_fails(monkeypatch):
@@ -479,12 +556,24 @@ def test_diagram_display_falls_back_to_text_when_rendering_fails(monkeypatch):
 
 
 @needs_any
-def test_diagram_save_by_suffix(tmp_path):
+def test_diagram_write_by_suffix_and_save_as_in_graphviz(tmp_path):
     *_, e = expression()
     g = draw_graph(e)
-    assert g.save(tmp_path / "g.png").read_bytes().startswith(b"\x89PNG")
-    assert g.save(tmp_path / "g.gv").read_text(encoding="utf-8") == g.source
-    assert "<svg" in g.save(tmp_path / "g.svg").read_text(encoding="utf-8")
+    assert g.write(tmp_path / "g.png").read_bytes().startswith(b"\x89PNG")
+    assert "<svg" in g.write(tmp_path / "g.svg").read_text(encoding="utf-8")
+    assert g.write(tmp_path / "g.gv").read_text(encoding="utf-8") == g.source
+    assert g.write(tmp_path / "picture", format="svg").read_text(encoding="utf-8").endswith(
+        "</svg>\n")
+    with pytest.raises(ValueError, match="add a suffix"):
+        g.write(tmp_path / "picture")
+    # save() is graphviz's: the DOT source, and the path as a str.
+    saved = g.save(tmp_path / "g.dot")
+    assert saved == str(tmp_path / "g.dot")
+    assert Path(saved).read_text(encoding="utf-8") == g.source
+    # A picture suffix keeps its old meaning (a picture, a Path) but says to use write().
+    with pytest.warns(DeprecationWarning, match=r"Diagram.write"):
+        old = g.save(tmp_path / "old.png")
+    assert old.read_bytes().startswith(b"\x89PNG")
 
 
 def test_importing_viz_does_not_import_matplotlib():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -88,3 +89,28 @@ def format_setting(arg: Any) -> str:
         return "..."
     text = repr(arg)
     return text if len(text) <= 20 else type(arg).__name__
+
+
+#: Characters that cannot be drawn or written as they are: control characters (NUL, ESC, newline
+#: ...), surrogates (not encodable as UTF-8), line and paragraph separators.
+_UNPRINTABLE = frozenset({"Cc", "Cs", "Zl", "Zp"})
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: Any, max_chars: int | None = None) -> str:
+    """``text`` as one drawable line: control characters, surrogates and line breaks are written
+    as Python escapes (``a\\x00b``, ``\\x1b[31m``, ``\\n``), so that a name shows what it
+    holds and cannot break the picture. Longer than ``max_chars``, it is cut with ``…``."""
+    out = []
+    for ch in str(text):
+        if unicodedata.category(ch) not in _UNPRINTABLE:
+            out.append(ch)
+        elif ch in _SHORT_ESCAPES:
+            out.append(_SHORT_ESCAPES[ch])
+        else:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+    line = "".join(out)
+    if max_chars is not None and len(line) > max_chars:
+        line = line[: max_chars - 1] + "…"
+    return line

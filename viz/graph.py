@@ -17,8 +17,16 @@ system Graphviz or with ``graphviz-pure``). The picture has three kinds of node:
 Edges run from inputs to operations to outputs. An edge from a scalar input to an operation
 with a scalar result is labelled with the local derivative, e.g. ``∂e/∂c = 2``.
 
+Unnamed tensors are titled by their operation, numbered when several share a title
+(``add₁``, ``add₂``), so that every title, and every edge label, names one node.
+
 Gradients of intermediate results are only kept by the engine for tensors that called
-``retain_grad()`` before ``backward()``; :func:`retain_grads` does that for a whole graph.
+``retain_grad()`` before ``backward()``; :func:`retain_grads` does that for a whole graph. A
+node without its gradient shows ``grad —``, and a note under the picture says why.
+
+Drawing is bounded: Graphviz's work grows with the nodes and, above all, with the edges that
+span many layers (a tensor used all along a long graph), so :func:`draw_graph` refuses graphs
+over ``max_nodes`` value nodes or ``max_edges`` edge segments with :class:`GraphTooLargeError`.
 """
 
 from __future__ import annotations
@@ -31,8 +39,8 @@ import numpy as np
 from autograd_mini import Tensor
 from nn.files import write_atomic
 
-from .diagram import COLORS, FONT, Diagram, html_table
-from .formatting import format_array, format_scalar, format_setting, value_lines
+from .diagram import COLORS, FONT, Diagram, html_table, html_text
+from .formatting import format_array, format_scalar, format_setting, printable, value_lines
 
 #: The symbol drawn for each primitive of the engine (``autograd_mini.ops.PRIMITIVES``).
 OP_SYMBOLS: dict[str, str] = {
@@ -63,8 +71,14 @@ OP_SYMBOLS: dict[str, str] = {
 }
 
 
+#: The longest title a node gets; longer names are cut with "…".
+MAX_TITLE = 40
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
 class GraphTooLargeError(ValueError):
-    """The graph has more value nodes than ``max_nodes`` allows."""
+    """The graph has more value nodes than ``max_nodes`` or more edge segments than
+    ``max_edges`` allow."""
 
 
 # --------------------------------------------------------------------------- graph walking
@@ -131,20 +145,130 @@ def local_derivatives(t: Tensor) -> tuple[np.ndarray | None, ...]:
     return tuple(out)
 
 
+# --------------------------------------------------------------------------- graph size
+
+
+def edge_segments(tensors: list[Tensor]) -> tuple[int, int, Tensor | None]:
+    """Estimate the layout work of drawing ``tensors`` (inputs before outputs, as :func:`walk`
+    lists them): return (edges, edge segments, the tensor whose edges span the most layers).
+
+    Graphviz's ``dot`` puts nodes on layers and routes an edge that skips layers through one
+    dummy node per layer it crosses; its time grows with these segments, not with the nodes
+    alone. Layers are estimated as ``dot`` ranks a DAG: a result one layer after its operation,
+    an operation one after its latest input, and each leaf or constant just before the first
+    operation that uses it. An edge counts one segment per layer it spans.
+    """
+    layer: dict[int, int] = {}
+    first_use: dict[int, int] = {}
+    uses: list[tuple[Tensor, int]] = []  # (input, layer of the operation using it)
+    edges = 0
+    for t in tensors:
+        if t.is_leaf:
+            continue
+        ins = t.inputs
+        op_layer = 1 + max((layer.get(id(a), 0) for a in ins), default=0)
+        layer[id(t)] = op_layer + 1
+        for a in ins:
+            uses.append((a, op_layer))
+            if a.is_leaf:
+                first_use[id(a)] = min(first_use.get(id(a), op_layer), op_layer)
+        edges += len(t.op_args) + 1  # every operand (constants included), and the result
+    for key, op_layer in first_use.items():
+        layer[key] = op_layer - 1
+    segments = edges - len(uses)  # constants and results: one segment each
+    span: dict[int, int] = {}
+    for a, op_layer in uses:
+        length = op_layer - layer[id(a)]
+        segments += length
+        span[id(a)] = span.get(id(a), 0) + length
+    widest = max(tensors, key=lambda t: span.get(id(t), 0)) if span else None
+    return edges, segments, widest
+
+
+def check_size(tensors: list[Tensor], max_nodes: int | None, max_edges: int | None) -> None:
+    """Raise :class:`GraphTooLargeError` when ``tensors`` exceed ``max_nodes`` or
+    ``max_edges`` (edge segments, see :func:`edge_segments`); the message says by how much,
+    why it matters, and which arguments draw it anyway."""
+    n = len(tensors)
+    problems, lift = [], []
+    if max_nodes is not None and n > max_nodes:
+        problems.append(f"{n} value nodes, more than max_nodes={max_nodes}")
+        lift.append("max_nodes=None")
+    edges, segments, widest = edge_segments(tensors) if max_edges is not None else (0, 0, None)
+    if max_edges is not None and segments > max_edges:
+        users = sum(1 for t in tensors if any(a is widest for a in t.inputs))
+        problem = f"{edges} edges crossing {segments:,} layers of the layout in all"
+        if widest is not None and users > 2:
+            problem += (f" ({_base_title(widest)} feeds {users} operations spread along the "
+                        "graph, and Graphviz routes each long edge through every layer it "
+                        "crosses)")
+        problems.append(f"{problem}, more than max_edges={max_edges}")
+        lift.append("max_edges=None")
+    if problems:
+        raise GraphTooLargeError(
+            "the graph of this tensor has " + " and ".join(problems) + "; laying it out could "
+            "take minutes and gigabytes, for an unreadable picture. Draw it anyway with "
+            f"viz.draw_graph(t, {', '.join(lift)}) (rendering is stopped after its timeout), "
+            "draw a smaller part of the computation, or, for an nn model, use the layer-level "
+            "view viz.draw_model(model)."
+        )
+
+
 # --------------------------------------------------------------------------- DOT building
 
 
-def _display_name(t: Tensor) -> str:
-    if t.name:
-        return str(t.name)
+def _base_title(t: Tensor) -> str:
+    if t.name is not None and str(t.name) != "":
+        return printable(t.name, MAX_TITLE)
     if t.op:
         return str(t.op)
     return "param" if t.requires_grad else "const"
 
 
-def _value_node(g: Diagram, vid: str, t: Tensor, kind: str, show_data: bool,
+def titles(tensors: list[Tensor]) -> dict[int, str]:
+    """A title for each tensor (by ``id``), unique within the drawing: its name, else its
+    operation, else ``param`` / ``const``; titles shared by several tensors are numbered in
+    the order given (``add₁``, ``add₂``), skipping any number another title already uses."""
+    groups: dict[str, list[Tensor]] = {}
+    for t in tensors:
+        groups.setdefault(_base_title(t), []).append(t)
+    taken = {title for title, members in groups.items() if len(members) == 1}
+    out: dict[int, str] = {}
+    for title, members in groups.items():
+        if len(members) == 1:
+            out[id(members[0])] = title
+            continue
+        k = 0
+        for t in members:
+            k += 1
+            while title + str(k).translate(_SUBSCRIPTS) in taken:
+                k += 1
+            out[id(t)] = title + str(k).translate(_SUBSCRIPTS)
+            taken.add(out[id(t)])
+    return out
+
+
+def grad_notes(tensors: list[Tensor], root: Tensor) -> list[str]:
+    """What the ``grad —`` lines of a drawing mean, and how to fill them in."""
+    missing = [t for t in tensors if t.requires_grad and t.grad is None]
+    if not missing:
+        return []
+    who = str(root.name) if str(root.name or "").isidentifier() else "t"
+    if all(t.grad is None for t in tensors):
+        return [f"grad — : no gradients yet; call viz.retain_grads({who}), then "
+                f"{who}.backward(), to see every node's"]
+    notes = []
+    if any(not t.is_leaf for t in missing):
+        notes.append(f"grad — : not kept (backward() keeps the leaves' gradients only); "
+                     f"call viz.retain_grads({who}) before {who}.backward()")
+    if any(t.is_leaf for t in missing):
+        notes.append("grad — on a leaf: no backward() has reached it since its grad was reset")
+    return notes
+
+
+def _value_node(g: Diagram, vid: str, t: Tensor, title: str, kind: str, show_data: bool,
                 show_grad: bool) -> None:
-    rows: list[tuple[str, dict[str, str]]] = [(_display_name(t), {"bold": "1"})]
+    rows: list[tuple[str, dict[str, str]]] = [(title, {"bold": "1"})]
     if show_data:
         rows += [(line, {}) for line in value_lines("data", t.data)]
     if show_grad and t.grad is not None:
@@ -175,13 +299,16 @@ def draw_graph(
     show_grad: bool = True,
     show_edge_derivatives: bool = True,
     max_nodes: int | None = 200,
+    max_edges: int | None = 1000,
 ) -> Diagram:
     """Draw the computation graph of everything ``root`` depends on.
 
-    Each tensor becomes a box with its name (or its operation if unnamed), its data
-    (``show_data``) and its gradient (``show_grad``: the value of ``.grad``, or ``grad —``
-    for a tensor that requires grad but has none kept, see :func:`retain_grads`; tensors that
-    do not require grad get no gradient line). Scalars print their value; arrays print shape,
+    Each tensor becomes a box with its name (or, if unnamed, its operation, numbered when
+    several share one: ``add₁``, ``add₂``), its data (``show_data``) and its gradient
+    (``show_grad``: the value of ``.grad``, or ``grad —`` for a tensor that requires grad but
+    has none kept, explained by a note under the picture, see :func:`retain_grads`; tensors
+    that do not require grad get no gradient line). Control characters in names are shown
+    escaped (``a\\x00b``). Scalars print their value; arrays print shape,
     dtype and min/mean/max, plus the values when they have at most 6 elements; a gradient
     array prints its min/mean/max and small values.
     Each operation is an ellipse with its symbol between its inputs and its result. Leaves
@@ -193,19 +320,19 @@ def draw_graph(
         root: the tensor whose history is drawn.
         rankdir: Graphviz direction, ``"LR"`` (inputs on the left) or ``"TB"`` (top down).
         max_nodes: the most tensors to draw; None for no limit.
+        max_edges: the most edge segments to lay out, an edge counting once per layer of
+            the picture it crosses (see :func:`edge_segments`): a tensor that feeds operations
+            all along a long graph makes Graphviz slow far below ``max_nodes``. The default
+            keeps rendering under about a second; None for no limit.
 
     Raises:
-        GraphTooLargeError: the graph has more than ``max_nodes`` tensors.
+        GraphTooLargeError: the graph has more than ``max_nodes`` tensors or more than
+            ``max_edges`` edge segments.
         TypeError: ``root`` is not a tensor.
     """
     tensors = walk(root)
-    if max_nodes is not None and len(tensors) > max_nodes:
-        raise GraphTooLargeError(
-            f"the graph of this tensor has {len(tensors)} value nodes, more than "
-            f"max_nodes={max_nodes}; drawing it would give an unreadable picture. "
-            "Pass max_nodes=None to draw it anyway, or, for an nn model, use the layer-level "
-            "view viz.draw_model(model)."
-        )
+    check_size(tensors, max_nodes, max_edges)
+    names = titles(tensors)
 
     g = Diagram(name="autograd_mini", format="svg")
     g.attr(rankdir=rankdir, fontname=FONT, nodesep="0.25", ranksep="0.35")
@@ -223,7 +350,7 @@ def draw_graph(
             kind = "param" if t.requires_grad else "const"
         else:
             kind = "inner"
-        _value_node(g, vid, t, kind, show_data, show_grad)
+        _value_node(g, vid, t, names[id(t)], kind, show_data, show_grad)
         if t.is_leaf:
             continue
         opid = f"op{vid[1:]}"
@@ -234,7 +361,8 @@ def draw_graph(
                 d = next(derivs, None)
                 label = ""
                 if d is not None:
-                    label = f"∂{_display_name(t)}/∂{_display_name(arg)} = {format_scalar(d)}"
+                    text = f"∂{names[id(t)]}/∂{names[id(arg)]} = {format_scalar(d)}"
+                    label = f"<{html_text(text)}>"
                 g.edge(ids[id(arg)], opid, label=label)
             else:  # a constant operand: the 1 in b + 1
                 cid = f"k{n_const}"
@@ -244,6 +372,8 @@ def draw_graph(
                        fontsize="10", margin="0.05,0.02", height="0.3")
                 g.edge(cid, opid, style="dashed")
         g.edge(opid, vid)
+    if show_grad:
+        g.add_notes(grad_notes(tensors, root))
     return g
 
 

@@ -16,7 +16,6 @@ Both return a :class:`Trace`: a list of step records that prints as a table.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -27,9 +26,8 @@ from autograd_mini import Tensor, forward_mode, no_grad
 from autograd_mini.state import Observer, observing
 
 from .formatting import format_array, format_scalar, format_setting, shape_text
-from .graph import local_derivatives, walk
+from .graph import local_derivatives, titles, walk
 
-_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _INFIX = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "matmul": "@"}
 
 
@@ -106,20 +104,6 @@ class Trace(list):
 
 
 # --------------------------------------------------------------------------- names and values
-
-
-def node_labels(tensors: list[Tensor]) -> dict[int, str]:
-    """A short unique name for each tensor, by ``id``: its name, else its operation (``param`` /
-    ``const`` for unnamed leaves), numbered with subscripts in the given order when repeated."""
-    base = {id(t): t.name or t.op or ("param" if t.requires_grad else "const") for t in tensors}
-    repeated = {name for name, n in Counter(base.values()).items() if n > 1}
-    seen: Counter[str] = Counter()
-    for t in tensors:
-        name = base[id(t)]
-        if name in repeated:
-            seen[name] += 1
-            base[id(t)] = name + str(seen[name]).translate(_SUBSCRIPTS)
-    return base
 
 
 def short(value: Any) -> str:
@@ -250,7 +234,7 @@ def trace_backward(t: Tensor, grad: Any = None) -> Trace:
             "trace_backward: the graph was freed by an earlier backward() (it keeps no values to "
             "sweep through); trace before calling backward(), or call backward(retain_graph=True)."
         ) from None
-    labels = node_labels(tensors)
+    labels = titles(tensors)
     arrived: dict[int, list[tuple[Tensor, np.ndarray]]] = {}
     steps = []
     for tensor, g, sent in recorder.visits:
@@ -315,7 +299,7 @@ def trace_forward(t: Tensor, wrt: Tensor, tangent: Any = None) -> Trace:
                 terms = _terms(x, args)
             replayed[id(x)] = r
             steps.append(ForwardStep(x, _tangent_of(r), terms))
-    return Trace(steps, "forward", t, wrt, node_labels(tensors))
+    return Trace(steps, "forward", t, wrt, titles(tensors))
 
 
 def _terms(x: Tensor, args: list) -> tuple[Term, ...]:
