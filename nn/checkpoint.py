@@ -53,7 +53,8 @@ class Checkpoint(NamedTuple):
 
 
 def read_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
-    """Read a checkpoint written by :meth:`Trainer.save_checkpoint` (``allow_pickle=False``).
+    """Read a checkpoint written by :meth:`nn.train.Trainer.save_checkpoint`
+    (``allow_pickle=False``).
 
     Raises ``FileNotFoundError`` if it does not exist and ``ValueError`` if it is not one.
     """
