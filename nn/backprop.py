@@ -110,6 +110,9 @@ Weights = Sequence[tuple[npt.ArrayLike, npt.ArrayLike]]
 class Gradients(NamedTuple):
     """Result of :func:`backprop_loop` / :func:`backprop_batched` for a batch of ``N`` rows.
 
+    Because it is a tuple whose first two items are the weight and bias gradients, a
+    ``Gradients`` can be passed straight to :func:`sgd_step`.
+
     Attributes
     ----------
     weights:
@@ -127,9 +130,6 @@ class Gradients(NamedTuple):
         For an ``"identity"`` layer ``activations[l]`` is the same array as ``zs[l-1]``.
     cost:
         The mean cost ``J`` over the batch, as a Python float.
-
-    Because it is a tuple whose first two items are the weight and bias gradients, a
-    ``Gradients`` can be passed straight to :func:`sgd_step`.
     """
 
     weights: list[np.ndarray]
@@ -224,10 +224,13 @@ def forward(
 
     Returns
     -------
-    ``(zs, activations_list)`` with ``zs[l-1] = Z^l`` of shape ``(N, n_l)`` (``L`` arrays)
-    and ``activations_list[l] = A^l`` for ``l = 0..L`` (``L + 1`` arrays, the first being
-    ``x``). With an ``"identity"`` layer ``A^l`` *is* ``Z^l`` (same array). A last activation
-    of ``"identity"`` gives the logits; name it ``"softmax"`` to get probabilities.
+    zs : list[np.ndarray]
+        ``zs[l-1] = Z^l`` of shape ``(N, n_l)`` (``L`` arrays).
+    activations_list : list[np.ndarray]
+        ``activations_list[l] = A^l`` for ``l = 0..L`` (``L + 1`` arrays, the first being
+        ``x``). With an ``"identity"`` layer ``A^l`` *is* ``Z^l`` (same array). A last
+        activation of ``"identity"`` gives the logits; name it ``"softmax"`` to get
+        probabilities.
     """
     Ws, bs, names, X = _checked(weights, activations, x, None)
     return _forward_rows(Ws, bs, names, X)
@@ -300,9 +303,12 @@ def backprop_example(
 
     Returns
     -------
-    ``(grads_W, grads_b, deltas)``: ``grads_W[l-1]`` of shape ``(n_l, n_{l-1})``,
-    ``grads_b[l-1]`` of shape ``(n_l,)`` (the shape of ``b``), and ``deltas[l-1]`` the
-    column ``delta^l`` of shape ``(n_l, 1)``.
+    grads_W : list[np.ndarray]
+        ``grads_W[l-1]`` of shape ``(n_l, n_{l-1})``.
+    grads_b : list[np.ndarray]
+        ``grads_b[l-1]`` of shape ``(n_l,)`` (the shape of ``b``).
+    deltas : list[np.ndarray]
+        ``deltas[l-1]``, the column ``delta^l`` of shape ``(n_l, 1)``.
     """
     Ws, bs, names = check_network(weights, activations, cost)
     xc, yc = check_example(x, y, Ws, bs, cost)

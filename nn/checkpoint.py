@@ -333,7 +333,7 @@ def _read_entries(zf: zipfile.ZipFile, path: str, size: int) -> dict[str, np.nda
 
 
 def read_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
-    """Read and check a checkpoint written by :meth:`Trainer.save_checkpoint`
+    """Read and check a checkpoint written by :meth:`nn.train.Trainer.save_checkpoint`
     (``allow_pickle=False``; see :func:`check_checkpoint`).
 
     Raises ``FileNotFoundError`` if it does not exist and :class:`CheckpointError` (one line

@@ -389,7 +389,9 @@ def pipe(
             ``AUTOGRAD_MINI_DOT`` when set, else the system ``dot``, falling back to
             ``graphviz-pure`` if the system one is missing, cannot draw ``format`` or fails.
         timeout: seconds before the program is killed (None: wait for ever).
-        renderer, formatter, neato_no_op: as in Graphviz (``-Tpng:cairo:cairo``, ``-n1``).
+        renderer: as in Graphviz (the ``cairo`` of ``-Tpng:cairo``).
+        formatter: as in Graphviz (the second ``cairo`` of ``-Tpng:cairo:cairo``).
+        neato_no_op: as in Graphviz (``-n1``).
         max_memory: bytes of address space the program may use (Linux only; None: no limit).
 
     Raises:
