@@ -11,7 +11,8 @@ The modules, bottom to top (each imports only from those above it in this list):
 * ``ops`` — every primitive, by family, with its rules;
 * ``tensor`` — ``Tensor``: operators and methods on top of the primitives;
 * ``tangents``, ``counting`` — observers: tangents, operation counts;
-* ``functional`` — ``jvp``, ``vjp``, ``jacobian``, ``hessian``; ``gradcheck``.
+* ``functional`` — ``jvp``, ``vjp``, ``jacobian``, ``hessian``;
+* ``transforms`` — ``value_and_grad``, ``elementwise_grad``; ``gradcheck``.
 """
 
 from . import functional, ops
@@ -41,6 +42,7 @@ from .ops import (
 from .sweep import backward, grad
 from .tangents import forward_mode
 from .tensor import Tensor
+from .transforms import elementwise_grad, value_and_grad
 
 __all__ = [
     "GradcheckError", "Tensor", "absolute", "affine", "bce_with_logits", "concatenate",
@@ -48,5 +50,6 @@ __all__ = [
     "count_ops", "enable_grad", "exp", "grad", "gradcheck", "is_grad_enabled", "log",
     "log_softmax", "logsumexp", "matmul", "no_grad", "quadratic_cost", "relu",
     "set_grad_enabled", "sigmoid", "softmax", "softmax_cross_entropy", "sqrt", "stack", "tanh",
+    "elementwise_grad", "value_and_grad",
 ]
 __version__ = "0.1.0"

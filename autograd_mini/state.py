@@ -1,13 +1,15 @@
 """What the engine is doing right now: whether it records, and who is watching.
 
-Two pieces of state steer every operation:
+Three pieces of state steer every operation:
 
 * ``grad_enabled`` — whether operations on Tensors are recorded for the backward sweep
   (switched by ``no_grad`` / ``enable_grad`` in ``grad_mode.py``);
 * ``observers`` — objects told about each recorded operation and each step of the backward
   sweep. Forward mode (``forward_mode.py``), operation counting (``counting.py``) and the
   step-by-step traces of ``viz`` are observers. When there are none — the usual case — the
-  recording path and the sweep pay one attribute test for all of them together.
+  recording path and the sweep pay one attribute test for all of them together;
+* ``hooked`` — how many tensors have gradient hooks (``Tensor.register_hook``): the sweep looks
+  for hooks on the tensors it reaches only when there are some.
 
 This is the bottom of the engine: it imports nothing from the package.
 """
@@ -45,11 +47,12 @@ class Observer:
 class _State:
     """The engine's mode. One instance; see the module docstring."""
 
-    __slots__ = ("grad_enabled", "observers")
+    __slots__ = ("grad_enabled", "observers", "hooked")
 
     def __init__(self) -> None:
         self.grad_enabled = True
         self.observers: tuple[Observer, ...] = ()
+        self.hooked = 0  # how many tensors have gradient hooks (register_hook in sweep.py)
 
 
 state = _State()

@@ -11,7 +11,9 @@ them and touches no ``.grad``.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+import itertools
+import weakref
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -37,14 +39,19 @@ def _sweep(
     over the graph (and without recursion, however deep the graph).
 
     With ``targets=None`` the gradients are accumulated into ``.grad`` of the leaves (and of
-    non-leaves that asked to ``retain_grad``). Otherwise nothing's ``.grad`` is touched and the
-    total gradient of each target is returned.
+    non-leaves that asked to ``retain_grad``). Otherwise nothing's ``.grad`` is touched, the
+    total gradient of each target is returned, and only the part of the graph between the roots
+    and the targets is swept (and freed): the tensors from which a target can be reached.
 
     The pending gradient of each tensor is kept as ``(value, fresh)``; ``fresh`` means the array
     was made by this sweep and no one else holds it, so it can become a ``.grad`` without a copy.
     """
-    want = None if targets is None else set(targets)
+    want = need = through = None
+    if targets is not None:
+        want = set(targets)
+        need, through = _leading_to(roots, want)
     observers = state.observers
+    hooked = state.hooked > 0
     reduce = sum_to if create_graph else sum_to.fun
     found: dict[TensorBase, Any] = {}
     pending: dict[TensorBase, tuple[Any, bool]] = {}
@@ -59,6 +66,10 @@ def _sweep(
     while heap:
         t = heapq.heappop(heap)[1]
         g, fresh = pending.pop(t)
+        if hooked:
+            hooks = getattr(t, "_hooks", None)
+            if hooks:
+                g, fresh = _run_hooks(t, hooks, g, create_graph), False
         prim = t._op
         if observers:
             for observer in observers:
@@ -66,8 +77,11 @@ def _sweep(
         if want is None:
             if prim is None or t._retains_grad:
                 _accumulate_grad(t, g, fresh, create_graph)
-        elif t in want:
-            found[t] = g
+        else:
+            if t in want:
+                found[t] = g
+            if t not in through:
+                continue
         if prim is None:
             continue
         if t._saved is None:
@@ -78,10 +92,19 @@ def _sweep(
             )
         params = t._params or {}
         args, ans = (t._args, t) if create_graph else (t._saved, t._data)
+        grads = None
+        if prim.vjp_joint is not None:  # one call for all the arguments (concatenate, stack)
+            argnums = [i for i, a in enumerate(t._args) if isinstance(a, TensorBase)
+                       and a.requires_grad and (need is None or a in need)]
+            grads = dict(zip(argnums, prim.vjp_joint(argnums, g, ans, *args, **params),
+                             strict=True))
         for i, a in enumerate(t._args):
             if not isinstance(a, TensorBase) or not a.requires_grad:
                 continue
-            gi = (prim.vjps.get(i) or prim.vjp(i))(g, ans, *args, **params)
+            if need is not None and a not in need:
+                continue
+            gi = grads[i] if grads is not None else \
+                (prim.vjps.get(i) or prim.vjp(i))(g, ans, *args, **params)
             if gi.shape != a._data.shape:  # undo broadcasting: the only place it is done
                 gi = reduce(gi, shape=a._data.shape)
             if observers:
@@ -97,6 +120,119 @@ def _sweep(
         if not retain_graph:
             t._saved = None
     return found
+
+
+def _leading_to(roots: Sequence[TensorBase],
+                targets: set[TensorBase]) -> tuple[set[TensorBase], set[TensorBase]]:
+    """``(reaching, through)``: the tensors from which one of ``targets`` can be reached (the
+    targets included), and those of them that reach one through an input — the only tensors
+    whose reverse rules ``grad()`` runs (and frees), each only for the inputs in ``reaching``.
+    Nothing made before the oldest target can depend on one, so the walk stops there: the graph
+    below the targets is never visited."""
+    floor = min(t._seq for t in targets)
+    leads: dict[TensorBase, bool] = {}
+    through: set[TensorBase] = set()
+    for root in roots:
+        stack = [root]
+        while stack:  # depth first, without recursion: a node is decided after its inputs
+            t = stack[-1]
+            if t in leads:
+                stack.pop()
+                continue
+            inputs = [a for a in t._args if isinstance(a, TensorBase) and a.requires_grad
+                      and a._seq >= floor]
+            todo = [a for a in inputs if a not in leads]
+            if todo:
+                stack += todo
+                continue
+            stack.pop()
+            if any(leads[a] for a in inputs):
+                through.add(t)
+                leads[t] = True
+            else:
+                leads[t] = t in targets
+    return {t for t, yes in leads.items() if yes}, through
+
+
+# ---- gradient hooks ---------------------------------------------------------------------------
+
+
+class _Hooks(dict):
+    """A tensor's gradient hooks by handle number, in the order they were registered."""
+
+    __slots__ = ("finalizer",)
+
+
+class RemovableHandle:
+    """What ``Tensor.register_hook`` returns: ``handle.remove()`` unregisters the hook."""
+
+    __slots__ = ("_tensor", "_key")
+
+    def __init__(self, tensor: TensorBase, key: int) -> None:
+        self._tensor = weakref.ref(tensor)
+        self._key = key
+
+    def remove(self) -> None:
+        """Unregister the hook (nothing happens if it was already removed)."""
+        t = self._tensor()
+        hooks = None if t is None else getattr(t, "_hooks", None)
+        if hooks is not None and hooks.pop(self._key, None) is not None and not hooks:
+            hooks.finalizer()  # this tensor has no hooks left
+            t._hooks = None
+
+
+_hook_numbers = itertools.count()
+
+
+def _unhooked() -> None:
+    state.hooked -= 1
+
+
+def register_hook(t: TensorBase, fn: Callable[[Any], Any]) -> RemovableHandle:
+    """Call ``fn(grad)`` with the gradient of ``t`` each time a sweep computes it (see
+    ``Tensor.register_hook``)."""
+    if not t.requires_grad:
+        raise RuntimeError("register_hook(): cannot register a hook on a tensor that does not "
+                           "require grad")
+    if not callable(fn):
+        raise TypeError(f"register_hook(): the hook must be callable, not {type(fn).__name__}")
+    hooks = getattr(t, "_hooks", None)
+    if hooks is None:
+        hooks = t._hooks = _Hooks()
+        hooks.finalizer = weakref.finalize(t, _unhooked)  # when t goes, its hooks go too
+        state.hooked += 1
+    key = next(_hook_numbers)
+    hooks[key] = fn
+    return RemovableHandle(t, key)
+
+
+def _run_hooks(t: TensorBase, hooks: _Hooks, g: Any, create_graph: bool) -> Any:
+    """The gradient of ``t`` passed through its hooks, in the order they were registered; a hook
+    returning None keeps the gradient, another value replaces it (cast to t's dtype)."""
+    wrap = type(t)._wrap
+    for fn in list(hooks.values()):
+        out = fn(g if create_graph else wrap(g))
+        if out is None:
+            continue
+        if not isinstance(out, TensorBase):
+            try:
+                out = wrap(np.asarray(out))
+            except (TypeError, ValueError):
+                out = None
+            if out is None or out.dtype.kind not in "fiub":
+                raise TypeError(f"gradient hook {_name(fn)} returned {type(out).__name__}: a "
+                                "hook returns a Tensor (the new gradient) or None")
+        if out.shape != t.shape:
+            raise ValueError(f"gradient hook {_name(fn)} returned a gradient of shape "
+                             f"{out.shape} for a tensor of shape {t.shape}")
+        if out.dtype != t.dtype:
+            out = out.astype(t.dtype) if create_graph else wrap(out._data.astype(t.dtype))
+        g = out if create_graph else out._data
+    return g
+
+
+def _name(fn: Any) -> str:
+    return repr(getattr(fn, "__name__", fn))
 
 
 def _accumulate_grad(t: TensorBase, g: Any, fresh: bool, create_graph: bool) -> None:
@@ -174,24 +310,48 @@ def _ones(shape: tuple, dtype: np.dtype) -> np.ndarray:
 
 
 def backward(
-    tensor: TensorBase, grad: Any = None, retain_graph: bool | None = None,
+    tensors: TensorBase | Sequence[TensorBase],
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
     create_graph: bool = False,
 ) -> None:
-    """Accumulate d(tensor)/d(leaf) into every leaf's ``.grad`` (see ``Tensor.backward``)."""
-    if not tensor.requires_grad:
-        raise RuntimeError(
-            "backward(): this tensor does not require grad, so there is nothing to "
-            "differentiate: none of its inputs was created with requires_grad=True, or it was "
-            "computed inside no_grad()."
-        )
+    """Accumulate the gradients of ``tensors`` into ``.grad`` of every leaf they depend on.
+
+    ``tensors``: one Tensor or a sequence of them (one sweep for all: PyTorch's
+    ``torch.autograd.backward``); ``grad_tensors``: the gradient of the final scalar with
+    respect to each — one array-like (or None) per tensor, each of its tensor's shape, None for
+    a one-element tensor meaning 1. The sum ``Σₖ <grad_tensors[k], d tensors[k] / d leaf>`` is
+    added to each leaf's ``.grad``. The graph is freed afterwards unless ``retain_graph=True``
+    (default: ``create_graph``); ``create_graph=True`` records the backward pass itself, so the
+    gradients can be differentiated again.
+    """
+    single = isinstance(tensors, TensorBase)
+    tensors = [tensors] if single else list(tensors)
+    what = "backward()"
+    if single or grad_tensors is None:
+        grad_tensors = [grad_tensors] * len(tensors)
+    elif isinstance(grad_tensors, (TensorBase, np.ndarray)) or len(grad_tensors) != len(tensors):
+        raise ValueError(f"{what}: {len(tensors)} tensors, so grad_tensors must be a sequence "
+                         f"of {len(tensors)} gradients (None for a one-element tensor)")
+    for k, t in enumerate(tensors):
+        if not isinstance(t, TensorBase):
+            raise TypeError(f"{what}: tensors must be Tensors, not {type(t).__name__}")
+        if not t.requires_grad:
+            which = "this tensor" if single else f"tensor {k}"
+            raise RuntimeError(
+                f"{what}: {which} does not require grad, so there is nothing to "
+                "differentiate: none of its inputs was created with requires_grad=True, or it "
+                "was computed inside no_grad()."
+            )
     if retain_graph is None:
         retain_graph = create_graph
-    g = _root_grad(tensor, grad, "backward()", create_graph)
+    gs = [_root_grad(t, g, what, create_graph)
+          for t, g in zip(tensors, grad_tensors, strict=True)]
     if create_graph:
         with enable_grad():
-            _sweep([tensor], [g], retain_graph, True)
+            _sweep(tensors, gs, retain_graph, True)
     else:
-        _sweep([tensor], [g], retain_graph, False)
+        _sweep(tensors, gs, retain_graph, False)
 
 
 def grad(

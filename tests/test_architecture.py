@@ -37,6 +37,7 @@ ENGINE_ORDER = [
     "autograd_mini.tangents",
     "autograd_mini.counting",
     "autograd_mini.functional",
+    "autograd_mini.transforms",
     "autograd_mini.gradcheck",
     "autograd_mini.autodiff",
     "autograd_mini",
