@@ -214,14 +214,12 @@ def _run_hooks(t: TensorBase, hooks: _Hooks, g: Any, create_graph: bool) -> Any:
         out = fn(g if create_graph else wrap(g))
         if out is None:
             continue
-        if not isinstance(out, TensorBase):
-            try:
-                out = wrap(np.asarray(out))
-            except (TypeError, ValueError):
-                out = None
-            if out is None or out.dtype.kind not in "fiub":
+        if not isinstance(out, TensorBase):  # an array-like will do
+            data = np.asarray(out) if isinstance(out, (np.ndarray, list, float, int)) else None
+            if data is None or data.dtype.kind not in "fiub":
                 raise TypeError(f"gradient hook {_name(fn)} returned {type(out).__name__}: a "
                                 "hook returns a Tensor (the new gradient) or None")
+            out = wrap(data)
         if out.shape != t.shape:
             raise ValueError(f"gradient hook {_name(fn)} returned a gradient of shape "
                              f"{out.shape} for a tensor of shape {t.shape}")

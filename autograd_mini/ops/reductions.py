@@ -109,7 +109,8 @@ defjvp(logsumexp, lambda t, ans, x, axis=None, keepdims=False:
 @primitive("softmax")
 def softmax(x, axis=-1):
     """exp(x) / Σ exp(x) along ``axis``, computed from x − max(x)."""
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    with np.errstate(over="ignore"):  # x − max(x) = −∞ for logits far below: exp gives 0
+        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
     e /= np.sum(e, axis=axis, keepdims=True)
     return e
 
@@ -123,7 +124,8 @@ def log_softmax(x, axis=-1):
     """x − logsumexp(x) along ``axis``, computed as (x − m) − log Σ exp(x − m) with m = max(x):
     x − m is exact, so large logits lose nothing (x − logsumexp(x) would subtract two large
     rounded numbers: float32 logits near 1e3 would keep only 4 digits)."""
-    with np.errstate(divide="ignore", invalid="ignore"):  # inf or all -inf: nan, as PyTorch
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # as PyTorch: an inf
+        # logit or all -inf give nan; a logit far below the max gives x - max = -inf
         s = x - np.max(x, axis=axis, keepdims=True)
         return s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
 
