@@ -26,7 +26,9 @@ Most rules follow from one fact about the primitive, declared once:
 * ``def_elementwise(f, df_dx, ...)`` — f acts elementwise: from its local derivative alone,
   ``g · f′`` is the reverse rule and ``t · f′`` the forward rule (sigmoid, exp, division, ...).
 
-The rest declare their rules with ``defvjp`` / ``defjvp`` one line per argument.
+The rest declare their rules with ``defvjp`` / ``defjvp`` one line per argument — or, when the
+arguments' rules share work (concatenate and stack of many tensors), one reverse rule for all of
+them with ``defvjp_joint``, which the sweep calls once per tensor.
 """
 
 from __future__ import annotations

@@ -37,7 +37,8 @@ class Observer:
         """Forward mode pushed the tangent of argument ``argnum`` through ``prim``."""
 
     def visited(self, tensor: Any, grad: Any) -> None:
-        """The backward sweep reached ``tensor``; ``grad`` is all the gradient it will get."""
+        """The backward sweep reached ``tensor``; ``grad`` is all the gradient it will get (as
+        its hooks left it, if it has any)."""
 
     def sent(self, tensor: Any, argnum: int, to: Any, grad: Any) -> None:
         """The reverse rule of ``tensor``'s operation for argument ``argnum`` sent ``grad`` to

@@ -1,19 +1,22 @@
-"""The backward sweep: ``backward()`` and ``grad()``.
+"""The backward sweep: ``backward()``, ``grad()`` and gradient hooks.
 
 One pass over the recorded graph in reverse topological order — decreasing creation number —
 with no recursion, so a chain a million operations deep is fine. Each tensor reached passes its
 total gradient ``g`` through its operation's reverse rules to its inputs; gradients arriving at
 a tensor by several paths are summed; broadcasting is undone by ``sum_to``, here and nowhere
-else. ``backward()`` accumulates the results into ``.grad`` of the leaves; ``grad()`` returns
-them and touches no ``.grad``.
+else. ``backward()`` (of one tensor or several) accumulates the results into ``.grad`` of the
+leaves; ``grad()`` returns them, touches no ``.grad``, and sweeps only the part of the graph its
+inputs need. A tensor's hooks (``register_hook``) see its total gradient, and may replace it,
+before it flows on.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
+import operator
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -127,31 +130,45 @@ def _leading_to(roots: Sequence[TensorBase],
     """``(reaching, through)``: the tensors from which one of ``targets`` can be reached (the
     targets included), and those of them that reach one through an input — the only tensors
     whose reverse rules ``grad()`` runs (and frees), each only for the inputs in ``reaching``.
+
     Nothing made before the oldest target can depend on one, so the walk stops there: the graph
-    below the targets is never visited."""
-    floor = min(t._seq for t in targets)
-    leads: dict[TensorBase, bool] = {}
-    through: set[TensorBase] = set()
-    for root in roots:
-        stack = [root]
-        while stack:  # depth first, without recursion: a node is decided after its inputs
-            t = stack[-1]
-            if t in leads:
-                stack.pop()
-                continue
-            inputs = [a for a in t._args if isinstance(a, TensorBase) and a.requires_grad
-                      and a._seq >= floor]
-            todo = [a for a in inputs if a not in leads]
-            if todo:
-                stack += todo
-                continue
-            stack.pop()
-            if any(leads[a] for a in inputs):
-                through.add(t)
-                leads[t] = True
-            else:
-                leads[t] = t in targets
-    return {t for t, yes in leads.items() if yes}, through
+    below the targets is never visited. When every path walked ends at a target (the usual
+    ``grad(loss, parameters)``), everything walked reaches one; otherwise a second pass, in
+    creation order (inputs first), finds what does."""
+    floor = min([t._seq for t in targets])
+    seen, through, dead_end = set(roots), set(), False
+    stack = list(roots)
+    while stack:  # (the loop of _inputs, written out: this walk is grad()'s extra cost)
+        t = stack.pop()
+        has_input = False
+        for a in t._args:
+            if isinstance(a, TensorBase) and a._seq >= floor and a.requires_grad:
+                has_input = True
+                if a not in seen:
+                    seen.add(a)
+                    stack.append(a)
+        if has_input:
+            through.add(t)
+        elif t not in targets:
+            dead_end = True
+    if not dead_end:
+        return seen, through
+    reaching, through = set(targets), set()
+    for t in sorted(seen, key=_creation_number):
+        if any(a in reaching for a in _inputs(t, floor)):
+            through.add(t)
+            reaching.add(t)
+    return reaching, through
+
+
+def _inputs(t: TensorBase, floor: int) -> Iterator[TensorBase]:
+    """The inputs of ``t`` that require grad, made at or after creation number ``floor``."""
+    for a in t._args:
+        if isinstance(a, TensorBase) and a._seq >= floor and a.requires_grad:
+            yield a
+
+
+_creation_number = operator.attrgetter("_seq")
 
 
 # ---- gradient hooks ---------------------------------------------------------------------------
@@ -323,33 +340,43 @@ def backward(
     (default: ``create_graph``); ``create_graph=True`` records the backward pass itself, so the
     gradients can be differentiated again.
     """
-    single = isinstance(tensors, TensorBase)
-    tensors = [tensors] if single else list(tensors)
-    what = "backward()"
-    if single or grad_tensors is None:
-        grad_tensors = [grad_tensors] * len(tensors)
-    elif isinstance(grad_tensors, (TensorBase, np.ndarray)) or len(grad_tensors) != len(tensors):
-        raise ValueError(f"{what}: {len(tensors)} tensors, so grad_tensors must be a sequence "
-                         f"of {len(tensors)} gradients (None for a one-element tensor)")
-    for k, t in enumerate(tensors):
-        if not isinstance(t, TensorBase):
-            raise TypeError(f"{what}: tensors must be Tensors, not {type(t).__name__}")
-        if not t.requires_grad:
-            which = "this tensor" if single else f"tensor {k}"
-            raise RuntimeError(
-                f"{what}: {which} does not require grad, so there is nothing to "
-                "differentiate: none of its inputs was created with requires_grad=True, or it "
-                "was computed inside no_grad()."
-            )
+    if isinstance(tensors, TensorBase):  # one tensor: the usual case
+        if not tensors.requires_grad:
+            raise _nothing_to_differentiate("this tensor")
+        tensors, gs = [tensors], [_root_grad(tensors, grad_tensors, "backward()", create_graph)]
+    else:
+        tensors, gs = _roots(list(tensors), grad_tensors, create_graph)
     if retain_graph is None:
         retain_graph = create_graph
-    gs = [_root_grad(t, g, what, create_graph)
-          for t, g in zip(tensors, grad_tensors, strict=True)]
     if create_graph:
         with enable_grad():
             _sweep(tensors, gs, retain_graph, True)
     else:
         _sweep(tensors, gs, retain_graph, False)
+
+
+def _nothing_to_differentiate(which: str) -> RuntimeError:
+    return RuntimeError(
+        f"backward(): {which} does not require grad, so there is nothing to differentiate: "
+        "none of its inputs was created with requires_grad=True, or it was computed inside "
+        "no_grad()."
+    )
+
+
+def _roots(tensors: list, grad_tensors: Any, create_graph: bool) -> tuple[list, list]:
+    """The tensors of ``backward(tensors, grad_tensors)`` and their gradients, checked."""
+    if grad_tensors is None:
+        grad_tensors = [None] * len(tensors)
+    elif isinstance(grad_tensors, (TensorBase, np.ndarray)) or len(grad_tensors) != len(tensors):
+        raise ValueError(f"backward(): {len(tensors)} tensors, so grad_tensors must be a "
+                         f"sequence of {len(tensors)} gradients (None for a one-element tensor)")
+    for k, t in enumerate(tensors):
+        if not isinstance(t, TensorBase):
+            raise TypeError(f"backward(): tensors must be Tensors, not {type(t).__name__}")
+        if not t.requires_grad:
+            raise _nothing_to_differentiate(f"tensor {k}")
+    return tensors, [_root_grad(t, g, "backward()", create_graph)
+                     for t, g in zip(tensors, grad_tensors, strict=True)]
 
 
 def grad(

@@ -49,7 +49,7 @@ def _pow_dx(ans, x, y):
     |x| is below the smallest normal number: the value there stays 0, and the shift is a
     constant, so the derivatives of this rule (create_graph) are those of y·xʸ⁻¹ — in x zero,
     as they should be; in y, 1/x for every x whose inverse is finite."""
-    if np.ndim(y) == 0 and not isinstance(y, TensorBase):  # a constant: x ** 2, x ** 0
+    if not isinstance(y, (TensorBase, np.ndarray)):  # a constant number: x ** 2, x ** 0
         return y * x ** (y - 1) if y != 0 else 0
     xv, yv = (a._data if isinstance(a, TensorBase) else a for a in (x, y))
     tiny = (yv == 0) & (np.abs(xv) < np.finfo(xv.dtype).tiny)

@@ -86,9 +86,11 @@ def _softmax_cross_entropy(z, y):
     where softmax(z)ⱼ underflows to 0 (ln 0 = −∞ would make it nan: 0 · ln 0 = 0, its limit)."""
     _same_shape("softmax_cross_entropy", z, y)
     log_p = log_softmax(z, axis=-1)
-    if np.isneginf(log_p).any():
+    cost = -np.vdot(y, log_p)
+    if np.isnan(cost) and np.isneginf(log_p).any():
         log_p[y == 0] = 0
-    return np.asarray(-np.vdot(y, log_p) / _batch(z))
+        cost = -np.vdot(y, log_p)
+    return np.asarray(cost / _batch(z))
 
 
 softmax_cross_entropy = _cost(

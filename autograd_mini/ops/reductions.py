@@ -13,11 +13,10 @@ def _axis(x, axis):
     """``axis`` as numpy takes it, except that a 0-d x can be reduced over axis 0 or -1 (or
     (0,), (-1,)) — its one element — as PyTorch allows (numpy only for some reductions, and
     not for tuples)."""
-    if x.ndim == 0 and axis is not None:
-        axes = axis if isinstance(axis, tuple) else (axis,)
-        if len(axes) == 1 and axes[0] in (0, -1):
-            return None
-    return axis
+    if x.ndim or axis is None:
+        return axis
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return None if len(axes) == 1 and axes[0] in (0, -1) else axis
 
 
 def unreduce(g, shape, axis, keepdims):
@@ -71,12 +70,13 @@ def argmax_share(x, ans, axis=None, keepdims=False):
     axis = _axis(x, axis)
     if axis is not None and not keepdims:
         ans = np.expand_dims(ans, axis)
-    hit = x == ans
-    nan = np.isnan(ans)
-    if nan.any():
-        hit |= nan & np.isnan(x)
-    hit = hit.astype(x.dtype)
-    return hit / hit.sum(axis=axis, keepdims=True)
+    hit = (x == ans).astype(x.dtype)
+    k = hit.sum(axis=axis, keepdims=True)
+    if not k.all():  # a NaN maximum equals nothing
+        hit = (x == ans) | (np.isnan(ans) & np.isnan(x))
+        hit = hit.astype(x.dtype)
+        k = hit.sum(axis=axis, keepdims=True)
+    return hit / k
 
 
 defvjp(max, lambda g, ans, x, axis=None, keepdims=False:
