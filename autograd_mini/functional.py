@@ -42,7 +42,7 @@ from .counting import OpCounter, count_ops
 from .grad_mode import enable_grad, no_grad
 from .ops import reshape
 from .sweep import grad
-from .tangents import is_tracked, new_level
+from .tangents import Level, is_tracked
 from .tensor import Tensor
 
 __all__ = ["OpCounter", "count_ops", "hessian", "hvp", "jacobian", "jvp", "vjp"]
@@ -173,7 +173,7 @@ def _jvp(
     """One forward-mode sweep: ``(f(x), J·t, output is a tuple)`` as arrays. A tangent None
     means "no tangent" (the same as zeros, but nothing is pushed for that input)."""
     inputs = [Tensor._wrap(x) for x in xs]
-    with no_grad(), new_level() as level:  # tangents only: no graph is needed
+    with no_grad(), Level() as level:  # tangents only: no graph is needed
         for leaf, t in zip(inputs, ts, strict=True):
             if t is not None:
                 level.set_tangent(leaf, t)
@@ -212,7 +212,7 @@ def jvp(f: Callable, primals: Primals, tangents: Any) -> tuple[Any, Any]:
     n = len(xs)
     inputs = [_connect(p, x) for p, x in zip(given[:n], xs, strict=True)]
     directions = [_connect(v, t) for v, t in zip(given[n:], ts, strict=True)]
-    with new_level(differentiable=True) as level:
+    with Level(differentiable=True) as level:
         for leaf, d in zip(inputs, directions, strict=True):
             level.set_tangent(leaf, d)
         outs, out_tuple = _outputs(f(*inputs), f, "jvp")
@@ -334,7 +334,7 @@ def _hvps(f: Callable, xs: list[np.ndarray], vs: list[np.ndarray | None],
     leaves = [Tensor(x, requires_grad=True) for x in xs]
     grads: list[Any] = [None] * len(xs)
     hvs: list[Any] = [None] * len(xs)
-    with enable_grad(), new_level() as level:
+    with enable_grad(), Level() as level:
         for leaf, v in zip(leaves, vs, strict=True):
             if v is not None:
                 level.set_tangent(leaf, v)

@@ -48,8 +48,9 @@ class Primitive:
 
     Positional arguments are operands (Tensors, arrays or scalars); keyword arguments are
     static parameters (axis, shape, index, ...). ``explain(args, params, err)`` may turn the
-    numpy error of a bad call into one that names the operation and says what is wrong
-    (``None``: the generic message naming the operation and the shapes).
+    numpy error of a bad call into one that names the operation and says what is wrong, of the
+    same kind as numpy's (``None``, or another kind: the generic message naming the operation
+    and the shapes).
     """
 
     def __init__(self, fun: Callable, name: str, differentiable: bool = True,

@@ -18,9 +18,8 @@ tangents through them. The inner level does not watch its own rules (that would 
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
+import operator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -39,11 +38,10 @@ class TangentPusher(Observer):
     Tensors, so that enclosing levels and reverse mode can differentiate them.
     """
 
+    tangent_of: Callable[[TensorBase], Any] = staticmethod(operator.attrgetter("tangent"))
+
     def __init__(self, differentiable: bool = False) -> None:
         self.differentiable = differentiable
-
-    def tangent_of(self, t: TensorBase) -> Any:
-        return t.tangent
 
     def set_tangent(self, t: TensorBase, tangent: Any) -> None:
         t.tangent = tangent
@@ -52,59 +50,49 @@ class TangentPusher(Observer):
                  params: dict) -> None:
         if not prim.differentiable:
             return
-        tangents = [self.tangent_of(a) if isinstance(a, TensorBase) else None for a in args]
-        if all(t is None for t in tangents):
+        tangent_of = self.tangent_of
+        tangents = [tangent_of(a) if isinstance(a, TensorBase) else None for a in args]
+        for t in tangents:
+            if t is not None:
+                break
+        else:  # no input has a tangent
             return
-        if self.differentiable:
-            with _outer_levels_only(self):
+        if self.differentiable:  # on Tensors, watched by the levels outside this one only
+            observers = state.observers
+            state.observers = observers[:observers.index(self)]
+            try:
                 tangent = push_tangents(prim, tangents, args, out, params)
+            finally:
+                state.observers = observers
         else:
             tangent = push_tangents(prim, tangents, raw, out._data, params)
         self.set_tangent(out, tangent)
+        for observer in state.observers:
+            for i, t in enumerate(tangents):
+                if t is not None:
+                    observer.tangent_rule(prim, i)
 
 
 class Level(TangentPusher):
     """One level of nested forward mode (one ``jvp`` call). Its tangents are its own, by
-    tensor; an entry goes when its tensor does (forward mode keeps no graph, so the
-    intermediate values of a long computation are freed as it goes, tangents included)."""
+    tensor, so they never mix with another level's, nor outlive the level (a tensor kept from
+    an earlier ``jvp`` carries no stale tangent into a later one)."""
 
     def __init__(self, differentiable: bool = False) -> None:
         super().__init__(differentiable)
-        self._tangents: dict[int, tuple[weakref.ref, Any]] = {}
+        self._tangents: dict[TensorBase, Any] = {}
+        self.tangent_of = self._tangents.get  # type: ignore[method-assign]
+        self.set_tangent = self._tangents.__setitem__  # type: ignore[method-assign]
 
-    def tangent_of(self, t: TensorBase) -> Any:
-        entry = self._tangents.get(id(t))
-        return None if entry is None else entry[1]
+    def __enter__(self) -> Level:
+        """``with Level() as level: ...`` — the level is active inside."""
+        self._outside = state.observers
+        state.observers = self._outside + (self,)
+        return self
 
-    def set_tangent(self, t: TensorBase, tangent: Any) -> None:
-        key, store = id(t), self._tangents
-        store[key] = (weakref.ref(t, lambda _, key=key: store.pop(key, None)), tangent)
-
-    def close(self) -> None:
-        """Forget every tangent (the level is over)."""
-        self._tangents.clear()
-
-
-@contextmanager
-def _outer_levels_only(level: Observer) -> Iterator[None]:
-    """Only the observers that were there before ``level`` watch what is computed inside."""
-    observers = state.observers
-    state.observers = observers[:observers.index(level)]
-    try:
-        yield
-    finally:
-        state.observers = observers
-
-
-@contextmanager
-def new_level(differentiable: bool = False) -> Iterator[Level]:
-    """``with new_level() as level: ...`` — a level of forward mode, active inside."""
-    level = Level(differentiable)
-    try:
-        with observing(level):
-            yield level
-    finally:
-        level.close()
+    def __exit__(self, *exc: object) -> None:
+        state.observers = self._outside
+        self._tangents.clear()  # the level is over: forget its tangents
 
 
 def is_tracked(x: Any) -> bool:
@@ -117,27 +105,18 @@ def is_tracked(x: Any) -> bool:
         any(isinstance(o, TangentPusher) for o in state.observers)
 
 
-def _counted(prim: Primitive, argnum: int) -> None:
-    for observer in state.observers:
-        observer.tangent_rule(prim, argnum)
-
-
 def push_tangents(prim: Primitive, tangents: list, args: tuple, ans: Any, params: dict) -> Any:
     """The tangent of ``ans = prim(*args)`` from its arguments' ``tangents`` (None: no
     tangent): Σᵢ ∂ans/∂argᵢ · tᵢ, broadcast to the result's shape. On arrays (``args`` raw,
     ``ans`` an array) or, for a differentiable level, on Tensors (``ans`` the result Tensor)."""
     if prim.jvp_linear is not None:  # linear: the operation itself, applied to the tangents
         tangent = prim.jvp_linear(tangents, ans, *args, **params)
-        for i, t in enumerate(tangents):
-            if t is not None:
-                _counted(prim, i)
     else:
         tangent = None
         for i, t in enumerate(tangents):
             if t is not None:
                 contribution = prim.jvp(i)(t, ans, *args, **params)
                 tangent = contribution if tangent is None else tangent + contribution
-                _counted(prim, i)
     if isinstance(ans, TensorBase):
         shape = tangent.shape if isinstance(tangent, TensorBase) else np.shape(tangent)
         return tangent if shape == ans.shape else broadcast_to(tangent, shape=ans.shape)
