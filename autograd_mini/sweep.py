@@ -95,19 +95,21 @@ def _sweep(
             )
         params = t._params or {}
         args, ans = (t._args, t) if create_graph else (t._saved, t._data)
-        grads = None
-        if prim.vjp_joint is not None:  # one call for all the arguments (concatenate, stack)
-            argnums = [i for i, a in enumerate(t._args) if isinstance(a, TensorBase)
-                       and a.requires_grad and (need is None or a in need)]
-            grads = dict(zip(argnums, prim.vjp_joint(argnums, g, ans, *args, **params),
-                             strict=True))
+        joint = None
         for i, a in enumerate(t._args):
             if not isinstance(a, TensorBase) or not a.requires_grad:
                 continue
             if need is not None and a not in need:
                 continue
-            gi = grads[i] if grads is not None else \
-                (prim.vjps.get(i) or prim.vjp(i))(g, ans, *args, **params)
+            rule = prim.vjps.get(i)
+            if rule is not None:
+                gi = rule(g, ans, *args, **params)
+            elif prim.vjp_joint is not None:  # one call for all the arguments (concatenate)
+                if joint is None:
+                    joint = _joint_grads(t, prim, need, g, ans, args, params)
+                gi = joint[i]
+            else:
+                gi = prim.vjp(i)(g, ans, *args, **params)
             if gi.shape != a._data.shape:  # undo broadcasting: the only place it is done
                 gi = reduce(gi, shape=a._data.shape)
             if observers:
@@ -123,6 +125,15 @@ def _sweep(
         if not retain_graph:
             t._saved = None
     return found
+
+
+def _joint_grads(t: TensorBase, prim: Any, need: Any, g: Any, ans: Any, args: tuple,
+                 params: dict) -> dict[int, Any]:
+    """The gradients of all the arguments of ``t`` that need one, by argument number, from the
+    primitive's joint reverse rule (one call: see ``primitive.defvjp_joint``)."""
+    argnums = [i for i, a in enumerate(t._args) if isinstance(a, TensorBase) and a.requires_grad
+               and (need is None or a in need)]
+    return dict(zip(argnums, prim.vjp_joint(argnums, g, ans, *args, **params), strict=True))
 
 
 def _leading_to(roots: Sequence[TensorBase],

@@ -76,7 +76,8 @@ class TangentPusher(Observer):
 class Level(TangentPusher):
     """One level of nested forward mode (one ``jvp`` call). Its tangents are its own, by
     tensor, so they never mix with another level's, nor outlive the level (a tensor kept from
-    an earlier ``jvp`` carries no stale tangent into a later one)."""
+    an earlier ``jvp`` carries no stale tangent into a later one). They are kept until the
+    level ends, like a recorded graph until its backward pass."""
 
     def __init__(self, differentiable: bool = False) -> None:
         super().__init__(differentiable)

@@ -11,7 +11,7 @@ import pytest
 
 import autograd_mini as am
 from autograd_mini import Tensor
-from autograd_mini.state import state
+from autograd_mini.state import Observer, observing, state
 
 torch = pytest.importorskip("torch")
 
@@ -271,6 +271,11 @@ def test_hooks_order_removal_and_create_graph():
     assert g.item() == 8.0
     (gg,) = am.grad(g, x)
     assert gg.item() == 8.0  # d(2x²)/dx = 4x
+    tx = tleaf(2.0)
+    th = tx * tx
+    th.register_hook(lambda g: g * tx)
+    (tg,) = torch.autograd.grad(th * 1.0, tx, create_graph=True)
+    assert (tg.item(), torch.autograd.grad(tg, tx)[0].item()) == (g.item(), gg.item())
 
 
 def test_hook_errors_and_bookkeeping():
@@ -294,3 +299,39 @@ def test_hook_errors_and_bookkeeping():
     del y
     gc.collect()
     assert state.hooked == before  # a tensor's hooks go with it
+
+
+# ------------------------------------------------------------- what observers see, in order
+
+
+class Steps(Observer):
+    def __init__(self):
+        self.steps = []
+
+    def visited(self, t, g):
+        self.steps.append(("visited", t))
+
+    def sent(self, t, argnum, to, g):
+        self.steps.append(("sent", t, argnum, to, np.array(g)))
+
+
+def test_observers_see_each_step_in_the_order_the_sweep_runs():
+    x, w = leaf([1.0, 2.0]), leaf([3.0])
+    h = x * 2
+    y = am.concatenate([h, w, h * h])
+    with observing(Steps()) as obs:
+        (y * y).sum().backward()
+    visited = [s[1] for s in obs.steps if s[0] == "visited"]
+    assert [t._seq for t in visited] == sorted((t._seq for t in visited), reverse=True)
+    # after each tensor is visited, its rule sends to its inputs in argument order
+    joined = obs.steps.index(("visited", y))
+    sends = obs.steps[joined + 1:joined + 4]
+    assert [(s[0], s[2]) for s in sends] == [("sent", 0), ("sent", 1), ("sent", 2)]
+    np.testing.assert_array_equal(sends[1][4], 2 * w.data)
+    # grad() on an intermediate: only the steps above it
+    y = (h.exp() * 3).sum()
+    with observing(Steps()) as obs:
+        am.grad(y, h)
+    assert [s[0] for s in obs.steps] == ["visited", "sent", "visited", "sent", "visited", "sent",
+                                         "visited"]
+    assert obs.steps[-1] == ("visited", h)

@@ -76,6 +76,18 @@ def test_a_plain_jvp_records_nothing_and_costs_what_it_did():
     assert c.forward == plain.forward  # no extra operations for the levels
 
 
+def test_a_tensor_kept_from_one_jvp_carries_no_tangent_into_the_next():
+    kept = []
+
+    def remember(x):
+        kept.append(x * 2)
+        return kept[-1]
+
+    jvp(remember, np.ones(2), np.ones(2))
+    _, t = jvp(lambda x: x + kept[0], np.ones(2), np.ones(2))
+    np.testing.assert_array_equal(t.data, [1.0, 1.0])  # was 3: the first jvp's tangent of 2
+
+
 # --------------------------------------------------------------- forward and reverse composed
 
 
