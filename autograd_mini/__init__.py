@@ -7,6 +7,7 @@ The modules, bottom to top (each imports only from those above it in this list):
 * ``primitive`` — primitives, their reverse and forward rules, and recording;
 * ``broadcasting`` — ``broadcast_to`` and its reverse ``sum_to``;
 * ``grad_mode`` — ``no_grad`` / ``enable_grad``;
+* ``hooks`` — gradient hooks (``Tensor.register_hook``);
 * ``sweep`` — the backward sweep: ``backward()`` and ``grad()``;
 * ``ops`` — every primitive, by family, with its rules;
 * ``tensor`` — ``Tensor``: operators and methods on top of the primitives;

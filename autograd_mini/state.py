@@ -53,7 +53,7 @@ class _State:
     def __init__(self) -> None:
         self.grad_enabled = True
         self.observers: tuple[Observer, ...] = ()
-        self.hooked = 0  # how many tensors have gradient hooks (register_hook in sweep.py)
+        self.hooked = 0  # how many tensors have gradient hooks (hooks.py)
 
 
 state = _State()

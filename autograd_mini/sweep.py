@@ -6,23 +6,22 @@ total gradient ``g`` through its operation's reverse rules to its inputs; gradie
 a tensor by several paths are summed; broadcasting is undone by ``sum_to``, here and nowhere
 else. ``backward()`` (of one tensor or several) accumulates the results into ``.grad`` of the
 leaves; ``grad()`` returns them, touches no ``.grad``, and sweeps only the part of the graph its
-inputs need. A tensor's hooks (``register_hook``) see its total gradient, and may replace it,
-before it flows on.
+inputs need. A tensor's hooks (``hooks.py``) see its total gradient, and may replace it, before it
+flows on.
 """
 
 from __future__ import annotations
 
 import heapq
-import itertools
 import operator
-import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from .broadcasting import sum_to
 from .grad_mode import enable_grad, set_grad_enabled
+from .hooks import run_hooks
 from .state import state
 from .tensor_base import TensorBase
 
@@ -72,7 +71,7 @@ def _sweep(
         if hooked:
             hooks = getattr(t, "_hooks", None)
             if hooks:
-                g, fresh = _run_hooks(t, hooks, g, create_graph), False
+                g, fresh = run_hooks(t, hooks, g, create_graph), False
         prim = t._op
         if observers:
             for observer in observers:
@@ -180,85 +179,6 @@ def _inputs(t: TensorBase, floor: int) -> Iterator[TensorBase]:
 
 
 _creation_number = operator.attrgetter("_seq")
-
-
-# ---- gradient hooks ---------------------------------------------------------------------------
-
-
-class _Hooks(dict):
-    """A tensor's gradient hooks by handle number, in the order they were registered."""
-
-    __slots__ = ("finalizer",)
-
-
-class RemovableHandle:
-    """What ``Tensor.register_hook`` returns: ``handle.remove()`` unregisters the hook."""
-
-    __slots__ = ("_tensor", "_key")
-
-    def __init__(self, tensor: TensorBase, key: int) -> None:
-        self._tensor = weakref.ref(tensor)
-        self._key = key
-
-    def remove(self) -> None:
-        """Unregister the hook (nothing happens if it was already removed)."""
-        t = self._tensor()
-        hooks = None if t is None else getattr(t, "_hooks", None)
-        if hooks is not None and hooks.pop(self._key, None) is not None and not hooks:
-            hooks.finalizer()  # this tensor has no hooks left
-            t._hooks = None
-
-
-_hook_numbers = itertools.count()
-
-
-def _unhooked() -> None:
-    state.hooked -= 1
-
-
-def register_hook(t: TensorBase, fn: Callable[[Any], Any]) -> RemovableHandle:
-    """Call ``fn(grad)`` with the gradient of ``t`` each time a sweep computes it (see
-    ``Tensor.register_hook``)."""
-    if not t.requires_grad:
-        raise RuntimeError("register_hook(): cannot register a hook on a tensor that does not "
-                           "require grad")
-    if not callable(fn):
-        raise TypeError(f"register_hook(): the hook must be callable, not {type(fn).__name__}")
-    hooks = getattr(t, "_hooks", None)
-    if hooks is None:
-        hooks = t._hooks = _Hooks()
-        hooks.finalizer = weakref.finalize(t, _unhooked)  # when t goes, its hooks go too
-        state.hooked += 1
-    key = next(_hook_numbers)
-    hooks[key] = fn
-    return RemovableHandle(t, key)
-
-
-def _run_hooks(t: TensorBase, hooks: _Hooks, g: Any, create_graph: bool) -> Any:
-    """The gradient of ``t`` passed through its hooks, in the order they were registered; a hook
-    returning None keeps the gradient, another value replaces it (cast to t's dtype)."""
-    wrap = type(t)._wrap
-    for fn in list(hooks.values()):
-        out = fn(g if create_graph else wrap(g))
-        if out is None:
-            continue
-        if not isinstance(out, TensorBase):  # an array-like will do
-            data = np.asarray(out) if isinstance(out, (np.ndarray, list, float, int)) else None
-            if data is None or data.dtype.kind not in "fiub":
-                raise TypeError(f"gradient hook {_name(fn)} returned {type(out).__name__}: a "
-                                "hook returns a Tensor (the new gradient) or None")
-            out = wrap(data)
-        if out.shape != t.shape:
-            raise ValueError(f"gradient hook {_name(fn)} returned a gradient of shape "
-                             f"{out.shape} for a tensor of shape {t.shape}")
-        if out.dtype != t.dtype:
-            out = out.astype(t.dtype) if create_graph else wrap(out._data.astype(t.dtype))
-        g = out if create_graph else out._data
-    return g
-
-
-def _name(fn: Any) -> str:
-    return repr(getattr(fn, "__name__", fn))
 
 
 def _accumulate_grad(t: TensorBase, g: Any, fresh: bool, create_graph: bool) -> None:

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from . import ops
+from .hooks import RemovableHandle, register_hook
 from .primitive import Primitive
-from .sweep import RemovableHandle, register_hook
 from .sweep import backward as _backward
 from .tensor_base import TensorBase, as_dtype
 

@@ -50,7 +50,7 @@ class TensorBase:
 
     __slots__ = ("_data", "grad", "requires_grad", "name", "_op", "_args", "_params", "_saved",
                  "_retains_grad", "tangent", "_seq", "_hooks", "__weakref__")
-    # ``_hooks`` (gradient hooks, see ``sweep.register_hook``) is set only on tensors that have
+    # ``_hooks`` (gradient hooks, see ``hooks.py``) is set only on tensors that have
     # some: making a tensor does not pay for it.
 
     def __init__(
