@@ -7,12 +7,14 @@ The modules, bottom to top (each imports only from those above it in this list):
 * ``primitive`` — primitives, their reverse and forward rules, and recording;
 * ``broadcasting`` — ``broadcast_to`` and its reverse ``sum_to``;
 * ``grad_mode`` — ``no_grad`` / ``enable_grad``;
+* ``hooks`` — gradient hooks (``Tensor.register_hook``);
 * ``sweep`` — the backward sweep: ``backward()`` and ``grad()``;
 * ``ops`` — every primitive, by family, with its rules;
 * ``numpy_interop`` — numpy's functions and ufuncs on Tensors (``np.exp(t)``, ``ndarray * t``);
 * ``tensor`` — ``Tensor``: operators and methods on top of the primitives;
 * ``tangents``, ``counting`` — observers: tangents, operation counts;
-* ``functional`` — ``jvp``, ``vjp``, ``jacobian``, ``hessian``; ``gradcheck``;
+* ``functional`` — ``jvp``, ``vjp``, ``jacobian``, ``hessian``;
+* ``transforms`` — ``value_and_grad``, ``elementwise_grad``; ``gradcheck``;
 * ``vocabulary`` — the table of every operation, its meaning and its derivative.
 """
 
@@ -127,12 +129,14 @@ from .ops import (
 from .sweep import backward, grad
 from .tangents import forward_mode
 from .tensor import Tensor
+from .transforms import elementwise_grad, value_and_grad
 
 __all__ = [
     "GradcheckError", "Tensor", "absolute", "affine", "arccos", "arccosh", "arcsin", "arcsinh",
     "arctan", "arctan2", "arctanh", "argmax", "argmin", "argsort", "array_split", "backward",
     "bce_with_logits", "broadcast_to", "ceil", "clip", "column_stack", "concatenate", "cos",
-    "cosh", "count_ops", "cumsum", "diag", "diagonal", "dot", "einsum", "elu", "enable_grad",
+    "cosh", "count_ops", "cumsum", "diag", "diagonal", "dot", "einsum", "elementwise_grad", "elu",
+    "enable_grad",
     "equal", "erf", "erfc", "exp", "exp2", "expand_dims", "expm1", "flatten", "flip", "floor",
     "floor_divide", "forward_mode", "functional", "gelu", "grad", "gradcheck", "greater",
     "greater_equal", "hessian", "hstack", "hypot", "inner", "is_grad_enabled", "jacobian", "jvp",
@@ -142,6 +146,6 @@ __all__ = [
     "reciprocal", "relu", "remainder", "repeat", "reshape", "roll", "set_grad_enabled", "sigmoid",
     "sign", "sin", "sinh", "softmax", "softmax_cross_entropy", "softplus", "sort", "split", "sqrt",
     "square", "squeeze", "stack", "std", "swapaxes", "tan", "tanh", "tensordot", "tile", "trace",
-    "transpose", "tril", "triu", "unsqueeze", "var", "vjp", "vstack", "where",
+    "transpose", "tril", "triu", "unsqueeze", "value_and_grad", "var", "vjp", "vstack", "where",
 ]
 __version__ = "0.1.0"

@@ -1,13 +1,15 @@
 """Grad mode: ``no_grad`` and ``enable_grad`` switch the recording of operations off and on.
 
 Each works as a context manager (``with no_grad(): ...``) and as a decorator (``@no_grad()`` or
-``@no_grad``), as in PyTorch.
+``@no_grad``), as in PyTorch. A decorated generator function runs in the mode each time it is
+resumed, and gives the caller's mode back each time it yields.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Generator
 
 from .state import state
 
@@ -32,12 +34,42 @@ class set_grad_enabled:
         state.grad_enabled = self.prev.pop()
 
     def __call__(self, func: Callable) -> Callable:
+        mode = self.mode
+        if inspect.isgeneratorfunction(func):
+            @functools.wraps(func)
+            def generator(*args, **kwargs):
+                return (yield from _in_mode(func(*args, **kwargs), mode))
+
+            return generator
+
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            with set_grad_enabled(self.mode):
+            with set_grad_enabled(mode):
                 return func(*args, **kwargs)
 
         return wrapper
+
+
+def _in_mode(gen: Generator, mode: bool) -> Generator:
+    """``gen``, each step of it (``next``, ``send``, ``throw``, ``close``) run with grad mode
+    ``mode`` and the caller's mode restored between steps. (``yield from`` alone would run the
+    steps in the caller's mode.)"""
+    send, value = gen.send, None
+    while True:
+        try:
+            with set_grad_enabled(mode):
+                item = send(value)
+        except StopIteration as stop:
+            return stop.value
+        send = gen.send
+        try:
+            value = yield item
+        except GeneratorExit:
+            with set_grad_enabled(mode):
+                gen.close()
+            raise
+        except BaseException as err:  # thrown in by the caller: on into gen, in the mode
+            send, value = gen.throw, err
 
 
 class no_grad(set_grad_enabled):

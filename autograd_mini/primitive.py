@@ -26,7 +26,9 @@ Most rules follow from one fact about the primitive, declared once:
 * ``def_elementwise(f, df_dx, ...)`` — f acts elementwise: from its local derivative alone,
   ``g · f′`` is the reverse rule and ``t · f′`` the forward rule (sigmoid, exp, division, ...).
 
-The rest declare their rules with ``defvjp`` / ``defjvp`` one line per argument.
+The rest declare their rules with ``defvjp`` / ``defjvp`` one line per argument — or, when the
+arguments' rules share work (concatenate and stack of many tensors), one reverse rule for all of
+them with ``defvjp_joint``, which the sweep calls once per tensor.
 """
 
 from __future__ import annotations
@@ -47,8 +49,9 @@ class Primitive:
 
     Positional arguments are operands (Tensors, arrays or scalars); keyword arguments are
     static parameters (axis, shape, index, ...). ``explain(args, params, err)`` may turn the
-    numpy error of a bad call into one that names the operation and says what is wrong
-    (``None``: the generic message naming the operation and the shapes).
+    numpy error of a bad call into one that names the operation and says what is wrong, of the
+    same kind as numpy's (``None``, or another kind: the generic message naming the operation
+    and the shapes).
     """
 
     def __init__(self, fun: Callable, name: str, differentiable: bool = True,
@@ -59,6 +62,7 @@ class Primitive:
         self.explain = explain
         self.vjps: dict[int, Callable] = {}
         self.vjp_argnum: Callable | None = None
+        self.vjp_joint: Callable | None = None
         self.jvps: dict[int, Callable] = {}
         self.jvp_argnum: Callable | None = None
         self.jvp_linear: Callable | None = None
@@ -76,6 +80,8 @@ class Primitive:
 
     def vjp(self, argnum: int) -> Callable:
         """The reverse rule for argument ``argnum``."""
+        if self.vjp_joint is not None and argnum not in self.vjps:
+            return functools.partial(_one_of_joint, self.vjp_joint, argnum)
         return self._rule(self.vjps, self.vjp_argnum, argnum, "reverse")
 
     def jvp(self, argnum: int) -> Callable:
@@ -89,6 +95,10 @@ class Primitive:
         if any_argnum is not None:
             return functools.partial(any_argnum, argnum)
         raise NotImplementedError(f"{self.name}: no {kind} rule for argument {argnum}")
+
+
+def _one_of_joint(rule: Callable, argnum: int, g: Any, ans: Any, *args: Any, **params: Any) -> Any:
+    return rule((argnum,), g, ans, *args, **params)[0]
 
 
 def primitive(name: str, differentiable: bool = True,
@@ -120,6 +130,15 @@ def defvjp_argnum(prim: Primitive, rule: Callable) -> None:
     prim.vjp_argnum = rule
 
 
+def defvjp_joint(prim: Primitive, rule: Callable) -> None:
+    """One reverse rule for all arguments at once, for primitives whose arguments' rules share
+    work: ``rule(argnums, g, ans, *args, **params)`` returns the gradients of the arguments
+    numbered ``argnums``, in that order. The sweep calls it once per tensor (concatenate and
+    stack of n inputs: one call and O(n) work, where n per-argument calls, each receiving all n
+    arguments, would be O(n²))."""
+    prim.vjp_joint = rule
+
+
 def defjvp_argnum(prim: Primitive, rule: Callable) -> None:
     """One forward rule for any number of arguments: ``rule(argnum, t, ans, *args, **params)``."""
     prim.jvp_argnum = rule
@@ -130,10 +149,15 @@ def def_linear(prim: Primitive) -> None:
     ``J·t = prim(t₁, …, tₙ)``, an operand without a tangent counting as zeros."""
 
     def jvp(tangents: list, ans: Any, *args: Any, **params: Any) -> Any:
-        return prim(*[np.zeros(np.shape(a), np.result_type(a)) if t is None else t
+        return prim(*[_zeros_like(a) if t is None else t
                       for t, a in zip(tangents, args, strict=True)], **params)
 
     prim.jvp_linear = jvp
+
+
+def _zeros_like(a: Any) -> np.ndarray:
+    a = a._data if isinstance(a, TensorBase) else a
+    return np.zeros(np.shape(a), np.result_type(a))
 
 
 def def_multilinear(prim: Primitive) -> None:
@@ -163,19 +187,28 @@ def _shape_of(a: Any) -> tuple:
     return np.shape(a._data if isinstance(a, TensorBase) else a)
 
 
+# The kinds of error a bad call can raise, most specific first: the engine's error is of the
+# same kind as numpy's (``except TypeError`` around a call still works), with its own message.
+# AxisError is numpy's ValueError-and-IndexError for an axis out of range.
+_ERROR_KINDS = (np.exceptions.AxisError, IndexError, TypeError, OverflowError, ValueError)
+
+
 def _explain(prim: Primitive, args: tuple, params: dict, err: Exception) -> Exception:
-    """An error naming the operation and the shapes, in place of numpy's own message."""
+    """An error naming the operation and the shapes, in place of numpy's own message, and of
+    numpy's kind: a TypeError stays a TypeError, an OverflowError (an axis or a Python integer
+    too large for its dtype: ``uint8 + -4``) an OverflowError."""
+    kind = next(k for k in _ERROR_KINDS if isinstance(err, k))
     if prim.explain is not None:
         explained = prim.explain(args, params, err)
-        if explained is not None:
+        if explained is not None and isinstance(explained, kind):
             return explained
     if str(err).startswith(prim.name + ":"):  # the primitive explained itself
         return err
     shapes = " and ".join(str(_shape_of(a)) for a in args)
-    if isinstance(err, IndexError):
-        return IndexError(f"{prim.name}: {err} (tensor of shape {shapes})")
+    if issubclass(kind, IndexError):  # an index or an axis out of range: numpy's words suffice
+        return kind(f"{prim.name}: {err} (tensor of shape {shapes})")
     extras = "".join(f", {k}={v!r}" for k, v in params.items() if k != "index")
-    return ValueError(f"{prim.name}: cannot apply to operands of shape {shapes}{extras}: {err}")
+    return kind(f"{prim.name}: cannot apply to operands of shape {shapes}{extras}: {err}")
 
 
 def record(prim: Primitive, args: tuple, params: dict) -> TensorBase:
@@ -191,7 +224,7 @@ def record(prim: Primitive, args: tuple, params: dict) -> TensorBase:
         raw.append(a)
     try:
         ans = prim.fun(*raw, **params)
-    except (ValueError, IndexError, TypeError) as err:
+    except (ValueError, IndexError, TypeError, OverflowError) as err:
         raise _explain(prim, args, params, err) from None
     out = cls._wrap(ans)
     if needs_grad and state.grad_enabled and prim.differentiable:

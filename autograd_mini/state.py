@@ -1,18 +1,20 @@
 """What the engine is doing right now: whether it records, and who is watching.
 
-Two pieces of state steer every operation:
+Three pieces of state steer every operation:
 
 * ``grad_enabled`` — whether operations on Tensors are recorded for the backward sweep
   (switched by ``no_grad`` / ``enable_grad`` in ``grad_mode.py``);
 * ``observers`` — objects told about each recorded operation and each step of the backward
-  sweep. Forward mode (``forward_mode.py``), operation counting (``counting.py``) and the
+  sweep. Forward mode (``tangents.py``), operation counting (``counting.py``) and the
   step-by-step traces of ``viz`` are observers. When there are none — the usual case — the
-  recording path and the sweep pay one attribute test for all of them together.
+  recording path and the sweep pay one attribute test for all of them together;
+* ``shared.hooked`` — how many tensors have gradient hooks (``Tensor.register_hook``): the sweep
+  looks for hooks on the tensors it reaches only when there are some.
 
-Both are per thread, as PyTorch's grad mode is: a thread evaluating under ``no_grad`` while
-another trains does not switch recording off for the trainer, and a ``count_ops`` or forward
-mode in one thread sees nothing of another's operations. A new thread starts recording, with
-no observers.
+Grad mode and observers are per thread, as PyTorch's grad mode is: a thread evaluating under
+``no_grad`` while another trains does not switch recording off for the trainer, and a
+``count_ops`` or forward mode in one thread sees nothing of another's operations. A new thread
+starts recording, with no observers. Hooks belong to tensors, whichever thread runs the sweep.
 
 This is the bottom of the engine: it imports nothing from the package.
 """
@@ -41,7 +43,8 @@ class Observer:
         """Forward mode pushed the tangent of argument ``argnum`` through ``prim``."""
 
     def visited(self, tensor: Any, grad: Any) -> None:
-        """The backward sweep reached ``tensor``; ``grad`` is all the gradient it will get."""
+        """The backward sweep reached ``tensor``; ``grad`` is all the gradient it will get (as
+        its hooks left it, if it has any)."""
 
     def sent(self, tensor: Any, argnum: int, to: Any, grad: Any) -> None:
         """The reverse rule of ``tensor``'s operation for argument ``argnum`` sent ``grad`` to
@@ -56,7 +59,17 @@ class _State(threading.local):
     observers: tuple[Observer, ...] = ()
 
 
+class _Shared:
+    """What all threads share: a tensor's hooks run whichever thread backpropagates it."""
+
+    __slots__ = ("hooked",)
+
+    def __init__(self) -> None:
+        self.hooked = 0  # how many tensors have gradient hooks (hooks.py)
+
+
 state = _State()
+shared = _Shared()
 
 
 @contextmanager

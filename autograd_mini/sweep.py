@@ -1,24 +1,28 @@
-"""The backward sweep: ``backward()`` and ``grad()``.
+"""The backward sweep: ``backward()``, ``grad()`` and gradient hooks.
 
 One pass over the recorded graph in reverse topological order — decreasing creation number —
 with no recursion, so a chain a million operations deep is fine. Each tensor reached passes its
 total gradient ``g`` through its operation's reverse rules to its inputs; gradients arriving at
 a tensor by several paths are summed; broadcasting is undone by ``sum_to``, here and nowhere
-else. ``backward()`` accumulates the results into ``.grad`` of the leaves; ``grad()`` returns
-them and touches no ``.grad``.
+else. ``backward()`` (of one tensor or several) accumulates the results into ``.grad`` of the
+leaves; ``grad()`` returns them, touches no ``.grad``, and sweeps only the part of the graph its
+inputs need. A tensor's hooks (``hooks.py``) see its total gradient, and may replace it, before it
+flows on.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+import operator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from .broadcasting import sum_to
 from .grad_mode import enable_grad, set_grad_enabled
-from .state import state
+from .hooks import run_hooks
+from .state import shared, state
 from .tensor_base import TensorBase
 from .write_guard import changed_after
 
@@ -38,14 +42,19 @@ def _sweep(
     over the graph (and without recursion, however deep the graph).
 
     With ``targets=None`` the gradients are accumulated into ``.grad`` of the leaves (and of
-    non-leaves that asked to ``retain_grad``). Otherwise nothing's ``.grad`` is touched and the
-    total gradient of each target is returned.
+    non-leaves that asked to ``retain_grad``). Otherwise nothing's ``.grad`` is touched, the
+    total gradient of each target is returned, and only the part of the graph between the roots
+    and the targets is swept (and freed): the tensors from which a target can be reached.
 
     The pending gradient of each tensor is kept as ``(value, fresh)``; ``fresh`` means the array
     was made by this sweep and no one else holds it, so it can become a ``.grad`` without a copy.
     """
-    want = None if targets is None else set(targets)
+    want = need = through = None
+    if targets is not None:
+        want = set(targets)
+        need, through = _leading_to(roots, want)
     observers = state.observers
+    hooked = shared.hooked > 0
     reduce = sum_to if create_graph else sum_to.fun
     found: dict[TensorBase, Any] = {}
     pending: dict[TensorBase, tuple[Any, bool]] = {}
@@ -60,6 +69,10 @@ def _sweep(
     while heap:
         t = heapq.heappop(heap)[1]
         g, fresh = pending.pop(t)
+        if hooked:
+            hooks = getattr(t, "_hooks", None)
+            if hooks:
+                g, fresh = run_hooks(t, hooks, g, create_graph), False
         prim = t._op
         if observers:
             for observer in observers:
@@ -67,8 +80,11 @@ def _sweep(
         if want is None:
             if prim is None or t._retains_grad:
                 _accumulate_grad(t, g, fresh, create_graph)
-        elif t in want:
-            found[t] = g
+        else:
+            if t in want:
+                found[t] = g
+            if t not in through:
+                continue
         if prim is None:
             continue
         if t._saved is None:
@@ -81,6 +97,7 @@ def _sweep(
         args, ans = (t._args, t) if create_graph else (t._saved, t._data)
         if t._version > t._seq:
             raise RuntimeError(changed_after(t.describe(), prim.name))
+        joint = None
         for i, a in enumerate(t._args):
             if not isinstance(a, TensorBase):
                 continue
@@ -88,7 +105,17 @@ def _sweep(
                 raise RuntimeError(changed_after(a.describe(), prim.name))
             if not a.requires_grad:
                 continue
-            gi = (prim.vjps.get(i) or prim.vjp(i))(g, ans, *args, **params)
+            if need is not None and a not in need:
+                continue
+            rule = prim.vjps.get(i)
+            if rule is not None:
+                gi = rule(g, ans, *args, **params)
+            elif prim.vjp_joint is not None:  # one call for all the arguments (concatenate)
+                if joint is None:
+                    joint = _joint_grads(t, prim, need, g, ans, args, params)
+                gi = joint[i]
+            else:
+                gi = prim.vjp(i)(g, ans, *args, **params)
             if gi.shape != a._data.shape:  # undo broadcasting: the only place it is done
                 gi = reduce(gi, shape=a._data.shape)
             if observers:
@@ -104,6 +131,61 @@ def _sweep(
         if not retain_graph:
             t._saved = None
     return found
+
+
+def _joint_grads(t: TensorBase, prim: Any, need: Any, g: Any, ans: Any, args: tuple,
+                 params: dict) -> dict[int, Any]:
+    """The gradients of all the arguments of ``t`` that need one, by argument number, from the
+    primitive's joint reverse rule (one call: see ``primitive.defvjp_joint``)."""
+    argnums = [i for i, a in enumerate(t._args) if isinstance(a, TensorBase) and a.requires_grad
+               and (need is None or a in need)]
+    return dict(zip(argnums, prim.vjp_joint(argnums, g, ans, *args, **params), strict=True))
+
+
+def _leading_to(roots: Sequence[TensorBase],
+                targets: set[TensorBase]) -> tuple[set[TensorBase], set[TensorBase]]:
+    """``(reaching, through)``: the tensors from which one of ``targets`` can be reached (the
+    targets included), and those of them that reach one through an input — the only tensors
+    whose reverse rules ``grad()`` runs (and frees), each only for the inputs in ``reaching``.
+
+    Nothing made before the oldest target can depend on one, so the walk stops there: the graph
+    below the targets is never visited. When every path walked ends at a target (the usual
+    ``grad(loss, parameters)``), everything walked reaches one; otherwise a second pass, in
+    creation order (inputs first), finds what does."""
+    floor = min([t._seq for t in targets])
+    seen, through, dead_end = set(roots), set(), False
+    stack = list(roots)
+    while stack:  # (the loop of _inputs, written out: this walk is grad()'s extra cost)
+        t = stack.pop()
+        has_input = False
+        for a in t._args:
+            if isinstance(a, TensorBase) and a._seq >= floor and a.requires_grad:
+                has_input = True
+                if a not in seen:
+                    seen.add(a)
+                    stack.append(a)
+        if has_input:
+            through.add(t)
+        elif t not in targets:
+            dead_end = True
+    if not dead_end:
+        return seen, through
+    reaching, through = set(targets), set()
+    for t in sorted(seen, key=_creation_number):
+        if any(a in reaching for a in _inputs(t, floor)):
+            through.add(t)
+            reaching.add(t)
+    return reaching, through
+
+
+def _inputs(t: TensorBase, floor: int) -> Iterator[TensorBase]:
+    """The inputs of ``t`` that require grad, made at or after creation number ``floor``."""
+    for a in t._args:
+        if isinstance(a, TensorBase) and a._seq >= floor and a.requires_grad:
+            yield a
+
+
+_creation_number = operator.attrgetter("_seq")
 
 
 def _accumulate_grad(t: TensorBase, g: Any, fresh: bool, create_graph: bool) -> None:
@@ -181,24 +263,58 @@ def _ones(shape: tuple, dtype: np.dtype) -> np.ndarray:
 
 
 def backward(
-    tensor: TensorBase, grad: Any = None, retain_graph: bool | None = None,
+    tensors: TensorBase | Sequence[TensorBase],
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
     create_graph: bool = False,
 ) -> None:
-    """Accumulate d(tensor)/d(leaf) into every leaf's ``.grad`` (see ``Tensor.backward``)."""
-    if not tensor.requires_grad:
-        raise RuntimeError(
-            "backward(): this tensor does not require grad, so there is nothing to "
-            "differentiate: none of its inputs was created with requires_grad=True, or it was "
-            "computed inside no_grad()."
-        )
+    """Accumulate the gradients of ``tensors`` into ``.grad`` of every leaf they depend on.
+
+    ``tensors``: one Tensor or a sequence of them (one sweep for all: PyTorch's
+    ``torch.autograd.backward``); ``grad_tensors``: the gradient of the final scalar with
+    respect to each — one array-like (or None) per tensor, each of its tensor's shape, None for
+    a one-element tensor meaning 1. The sum ``Σₖ <grad_tensors[k], d tensors[k] / d leaf>`` is
+    added to each leaf's ``.grad``. The graph is freed afterwards unless ``retain_graph=True``
+    (default: ``create_graph``); ``create_graph=True`` records the backward pass itself, so the
+    gradients can be differentiated again.
+    """
+    if isinstance(tensors, TensorBase):  # one tensor: the usual case
+        if not tensors.requires_grad:
+            raise _nothing_to_differentiate("this tensor")
+        tensors, gs = [tensors], [_root_grad(tensors, grad_tensors, "backward()", create_graph)]
+    else:
+        tensors, gs = _roots(list(tensors), grad_tensors, create_graph)
     if retain_graph is None:
         retain_graph = create_graph
-    g = _root_grad(tensor, grad, "backward()", create_graph)
     if create_graph:
         with enable_grad():
-            _sweep([tensor], [g], retain_graph, True)
+            _sweep(tensors, gs, retain_graph, True)
     else:
-        _sweep([tensor], [g], retain_graph, False)
+        _sweep(tensors, gs, retain_graph, False)
+
+
+def _nothing_to_differentiate(which: str) -> RuntimeError:
+    return RuntimeError(
+        f"backward(): {which} does not require grad, so there is nothing to differentiate: "
+        "none of its inputs was created with requires_grad=True, or it was computed inside "
+        "no_grad()."
+    )
+
+
+def _roots(tensors: list, grad_tensors: Any, create_graph: bool) -> tuple[list, list]:
+    """The tensors of ``backward(tensors, grad_tensors)`` and their gradients, checked."""
+    if grad_tensors is None:
+        grad_tensors = [None] * len(tensors)
+    elif isinstance(grad_tensors, (TensorBase, np.ndarray)) or len(grad_tensors) != len(tensors):
+        raise ValueError(f"backward(): {len(tensors)} tensors, so grad_tensors must be a "
+                         f"sequence of {len(tensors)} gradients (None for a one-element tensor)")
+    for k, t in enumerate(tensors):
+        if not isinstance(t, TensorBase):
+            raise TypeError(f"backward(): tensors must be Tensors, not {type(t).__name__}")
+        if not t.requires_grad:
+            raise _nothing_to_differentiate(f"tensor {k}")
+    return tensors, [_root_grad(t, g, "backward()", create_graph)
+                     for t, g in zip(tensors, grad_tensors, strict=True)]
 
 
 def grad(

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import numpy_interop, ops
+from .hooks import RemovableHandle, register_hook
 from .ops.shapes import normalize_axis
 from .primitive import Primitive
 from .sweep import backward as _backward
@@ -121,6 +122,16 @@ class Tensor(TensorBase):
         records the backward pass itself, so the gradients can be differentiated again.
         """
         _backward(self, grad, retain_graph, create_graph)
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
+        """Call ``hook(grad)`` with the gradient of this tensor whenever a backward sweep
+        (``backward()``, ``grad()``, with or without ``create_graph``) computes it — its total
+        gradient, summed over every path, before it flows on to the inputs (or into ``.grad``).
+        A hook returning a Tensor replaces the gradient (same shape); None keeps it. Hooks run
+        in the order they were registered; ``handle.remove()`` unregisters one. A hook should
+        not modify its argument in place. As PyTorch's ``Tensor.register_hook``.
+        """
+        return register_hook(self, hook)
 
     # ---- operators: one primitive each -------------------------------------------------------
     __add__, __radd__ = _binary(ops.add)

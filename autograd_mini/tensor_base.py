@@ -56,7 +56,10 @@ class TensorBase:
     """
 
     __slots__ = ("_data", "grad", "requires_grad", "name", "_op", "_args", "_params", "_saved",
-                 "_retains_grad", "tangent", "_seq", "_saver", "_version", "__weakref__")
+                 "_retains_grad", "tangent", "_seq", "_saver", "_version", "_hooks",
+                 "__weakref__")
+    # ``_hooks`` (gradient hooks, see ``hooks.py``) is set only on tensors that have
+    # some: making a tensor does not pay for it.
 
     def __init__(
         self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None

@@ -115,3 +115,13 @@ def test_count_ops_and_forward_mode_do_not_leak_across_threads():
     assert other["counts"] == (2, 4)  # x*x and (x*x) + x: two tangent rules each
     assert other["tangent"] == 5.0  # d(x² + x)/dx at 2
     assert other["busy_tangent"] is None
+
+
+def test_a_tensors_hooks_run_whichever_thread_backpropagates_it():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    seen = []
+    x.register_hook(lambda g: seen.append(threading.current_thread().name) or g * 10)
+    y = (x * x).sum()
+    run_in_threads(lambda: y.backward())
+    assert len(seen) == 1 and seen[0] != threading.current_thread().name
+    np.testing.assert_array_equal(x.grad.data, [20.0, 40.0])

@@ -11,6 +11,7 @@ from ..primitive import (
     defvjp,
     primitive,
 )
+from ..tensor_base import TensorBase
 from .elementwise import log
 
 add = primitive("add")(np.add)
@@ -41,4 +42,20 @@ def _log_base(x):
     return log(x + is_zero(x))
 
 
-def_elementwise(power, lambda ans, x, y: y * x ** (y - 1), lambda ans, x, y: ans * _log_base(x))
+def _pow_dx(ans, x, y):
+    """∂xʸ/∂x = y·xʸ⁻¹, which is 0 where y = 0 (xʸ = 1 for every x), also at x = 0 and at
+    subnormal x, where xʸ⁻¹ = 1/x overflows and y·xʸ⁻¹ would be 0·∞ = nan. A constant
+    exponent 0 gives 0 outright (as PyTorch). Elsewhere x is moved to x + 1 where y = 0 and
+    |x| is below the smallest normal number: the value there stays 0, and the shift is a
+    constant, so the derivatives of this rule (create_graph) are those of y·xʸ⁻¹ — in x zero,
+    as they should be; in y, 1/x for every x whose inverse is finite."""
+    if not isinstance(y, (TensorBase, np.ndarray)):  # a constant number: x ** 2, x ** 0
+        return y * x ** (y - 1) if y != 0 else 0
+    xv, yv = (a._data if isinstance(a, TensorBase) else a for a in (x, y))
+    tiny = (yv == 0) & (np.abs(xv) < np.finfo(xv.dtype).tiny)
+    if tiny.any():
+        x = x + tiny.astype(xv.dtype)
+    return y * x ** (y - 1)
+
+
+def_elementwise(power, _pow_dx, lambda ans, x, y: ans * _log_base(x))

@@ -82,9 +82,15 @@ bce_with_logits = _cost("bce_with_logits", _bce_with_logits,
 
 def _softmax_cross_entropy(z, y):
     """Log-likelihood cost of softmax(z) against target distributions y (one-hot rows):
-    J = −(1/N) Σₙ Σⱼ yⱼ ln softmax(z)ⱼ, from the logits z (never log 0)."""
+    J = −(1/N) Σₙ Σⱼ yⱼ ln softmax(z)ⱼ, from the logits z. A class with yⱼ = 0 adds 0 even
+    where softmax(z)ⱼ underflows to 0 (ln 0 = −∞ would make it nan: 0 · ln 0 = 0, its limit)."""
     _same_shape("softmax_cross_entropy", z, y)
-    return np.asarray(-np.vdot(y, log_softmax(z, axis=-1)) / _batch(z))
+    log_p = log_softmax(z, axis=-1)
+    cost = -np.vdot(y, log_p)
+    if np.isnan(cost) and np.isneginf(log_p).any():
+        log_p[y == 0] = 0
+        cost = -np.vdot(y, log_p)
+    return np.asarray(cost / _batch(z))
 
 
 softmax_cross_entropy = _cost(

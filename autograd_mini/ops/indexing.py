@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..primitive import def_linear, defvjp, defvjp_argnum, primitive
+from ..primitive import def_linear, defvjp, defvjp_joint, primitive
 from .shapes import reshape
 
 
@@ -41,20 +41,22 @@ def_linear(getitem)
 def_linear(scatter_add)
 
 
-def _slab(xs, argnum, axis, ndim):
-    """The index of argument ``argnum``'s part of the concatenation of xs along ``axis``."""
-    axis = axis % ndim
-    start = int(np.sum([x.shape[axis] for x in xs[:argnum]], dtype=int))
-    return (slice(None),) * axis + (slice(start, start + xs[argnum].shape[axis]),)
-
-
 @primitive("concatenate")
 def _concatenate(*xs, axis=0):
     return np.concatenate(xs, axis=axis)
 
 
-defvjp_argnum(_concatenate, lambda i, g, ans, *xs, axis=0:
-              getitem(g, index=_slab(xs, i, axis, ans.ndim)))
+def _concatenate_vjp(argnums, g, ans, *xs, axis=0):
+    """Each input's slab of g: one pass over the inputs for all of them (the start of input i is
+    the sum of the lengths before it, so slabs computed one by one would cost O(n²))."""
+    axis = axis % ans.ndim
+    ends = np.cumsum([x.shape[axis] for x in xs]).tolist()
+    before = (slice(None),) * axis
+    return [getitem(g, index=before + (slice(ends[i] - xs[i].shape[axis], ends[i]),))
+            for i in argnums]
+
+
+defvjp_joint(_concatenate, _concatenate_vjp)
 def_linear(_concatenate)
 
 
@@ -63,11 +65,13 @@ def _stack(*xs, axis=0):
     return np.stack(xs, axis=axis)
 
 
-def _layer(i, axis, ndim):
-    return (slice(None),) * (axis % ndim) + (i,)
+def _stack_vjp(argnums, g, ans, *xs, axis=0):
+    """Each input's layer of g along the new axis."""
+    before = (slice(None),) * (axis % ans.ndim)
+    return [getitem(g, index=before + (i,)) for i in argnums]
 
 
-defvjp_argnum(_stack, lambda i, g, ans, *xs, axis=0: getitem(g, index=_layer(i, axis, ans.ndim)))
+defvjp_joint(_stack, _stack_vjp)
 def_linear(_stack)
 
 
