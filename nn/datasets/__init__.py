@@ -12,22 +12,14 @@ Pure numpy and the standard library; nothing here uses the autodiff engine.
 - :mod:`~nn.datasets.batches`: :class:`BatchIterator`, seedable and resumable mini-batches.
 """
 
+from . import mnist
 from .batches import BatchIterator
 from .download import DownloadError
 from .idx import IDXError, read_idx, write_idx
 from .mirrors import IDX_FILES, MD5, MIRRORS, SIZES
-from .mnist import (
-    CLASSES,
-    DATA_ENV_VAR,
-    MIRRORS_ENV_VAR,
-    MNIST,
-    SYSTEM_DATASET_DIRS,
-    SYSTEM_PACKAGES,
-    load_mnist,
-)
+from .mnist import *  # noqa: F403 - load_mnist, MNIST, CLASSES and the lookup's settings
 
 __all__ = [
-    "CLASSES", "DATA_ENV_VAR", "IDX_FILES", "MD5", "MIRRORS", "MIRRORS_ENV_VAR", "MNIST", "SIZES",
-    "SYSTEM_DATASET_DIRS", "SYSTEM_PACKAGES", "BatchIterator", "DownloadError", "IDXError",
-    "load_mnist", "read_idx", "write_idx",
+    "IDX_FILES", "MD5", "MIRRORS", "SIZES", "BatchIterator", "DownloadError", "IDXError",
+    "read_idx", "write_idx", *mnist.__all__,
 ]
