@@ -28,10 +28,10 @@ class set_grad_enabled:
 
     def __enter__(self) -> None:
         self.prev.append(state.grad_enabled)
-        state.grad_enabled = self.mode
+        state.set(self.mode, state.observers)
 
     def __exit__(self, *exc: object) -> None:
-        state.grad_enabled = self.prev.pop()
+        state.set(self.prev.pop(), state.observers)
 
     def __call__(self, func: Callable) -> Callable:
         mode = self.mode

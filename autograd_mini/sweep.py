@@ -20,11 +20,14 @@ from typing import Any
 import numpy as np
 
 from .broadcasting import sum_to
+from .gc_policy import after_sweep
 from .grad_mode import enable_grad, set_grad_enabled
 from .hooks import run_hooks
 from .state import shared, state
 from .tensor_base import TensorBase
 from .write_guard import changed_after
+
+_NO_PARAMS: dict = {}
 
 
 def _sweep(
@@ -59,78 +62,129 @@ def _sweep(
     found: dict[TensorBase, Any] = {}
     pending: dict[TensorBase, tuple[Any, bool]] = {}
     heap: list[tuple[int, TensorBase]] = []
+    push, pop, get = heapq.heappush, heapq.heappop, pending.get
     for r, g in zip(roots, root_grads, strict=True):
-        prev = pending.get(r)
+        prev = get(r)
         if prev is None:
             pending[r] = (g, False)
-            heapq.heappush(heap, (-r._seq, r))
+            push(heap, (-r._seq, r))
         else:
             pending[r] = (prev[0] + g, True)
-    while heap:
-        t = heapq.heappop(heap)[1]
-        g, fresh = pending.pop(t)
-        if hooked:
-            hooks = getattr(t, "_hooks", None)
-            if hooks:
-                g, fresh = run_hooks(t, hooks, g, create_graph), False
+    # Leaves only add up what reaches them, so unless someone watches the order of the steps,
+    # their gradient waits in ``leaves`` and they are visited last (in decreasing creation
+    # number, as the heap would): a parameter used all along a graph then does not keep the
+    # heap from being empty, and the chain between its uses goes through in hand (below).
+    defer_leaves = not observers
+    leaves: dict[TensorBase, list] = {}
+    leaf_order: list[TensorBase] | None = None
+    t = pop(heap)[1]
+    g, fresh = pending.pop(t)
+    visited = 0
+    while t is not None:
+        visited += 1
+        extra = t._extra  # name, hooks, retain_grad, in-place stamp: None for most tensors
+        if hooked and extra is not None and extra.hooks:
+            g, fresh = run_hooks(t, extra.hooks, g, create_graph), False
         prim = t._op
         if observers:
             for observer in observers:
                 observer.visited(t, g)
         if want is None:
-            if prim is None or t._retains_grad:
+            if prim is None or extra is not None and extra.retains_grad:
                 _accumulate_grad(t, g, fresh, create_graph)
         else:
             if t in want:
                 found[t] = g
             if t not in through:
-                continue
-        if prim is None:
-            continue
-        if t._saved is None:
-            raise RuntimeError(
-                f"backward through the graph a second time: the saved values of '{prim.name}'"
-                " were freed by the first backward(). Pass retain_graph=True to the first "
-                "backward() (or grad()) if you need to go through the graph again."
-            )
-        params = t._params or {}
-        args, ans = (t._args, t) if create_graph else (t._saved, t._data)
-        if t._version > t._seq:
-            raise RuntimeError(changed_after(t.describe(), prim.name))
-        joint = None
-        for i, a in enumerate(t._args):
-            if not isinstance(a, TensorBase):
-                continue
-            if a._version > t._seq:
-                raise RuntimeError(changed_after(a.describe(), prim.name))
-            if not a.requires_grad:
-                continue
-            if need is not None and a not in need:
-                continue
-            rule = prim.vjps.get(i)
-            if rule is not None:
-                gi = rule(g, ans, *args, **params)
-            elif prim.vjp_joint is not None:  # one call for all the arguments (concatenate)
-                if joint is None:
-                    joint = _joint_grads(t, prim, need, g, ans, args, params)
-                gi = joint[i]
-            else:
-                gi = prim.vjp(i)(g, ans, *args, **params)
-            if gi.shape != a._data.shape:  # undo broadcasting: the only place it is done
-                gi = reduce(gi, shape=a._data.shape)
-            if observers:
-                for observer in observers:
-                    observer.sent(t, i, a, gi)
-            prev = pending.get(a)
-            if prev is None:
-                fresh = gi is not g and (gi._data if create_graph else gi).base is None
-                pending[a] = (gi, fresh)
-                heapq.heappush(heap, (-a._seq, a))
-            else:
-                pending[a] = (prev[0] + gi, True)
-        if not retain_graph:
-            t._saved = None
+                prim = None  # grad() stops here: nothing it wants lies below
+        # When this tensor sends gradient to one input and nothing else is pending, that input
+        # is the next to visit: it is kept in hand (``nxt``) instead of going through the dict
+        # and the heap. A chain of operations then costs no heap at all — a third of the
+        # sweep's time in a long scalar chain.
+        nxt = None
+        if prim is not None:
+            if t._saved is None:
+                raise RuntimeError(
+                    f"backward through the graph a second time: the saved values of "
+                    f"'{prim.name}' were freed by the first backward(). Pass retain_graph=True "
+                    "to the first backward() (or grad()) if you need to go through the graph "
+                    "again."
+                )
+            seq = t._seq
+            if extra is not None and extra.version > seq:
+                raise RuntimeError(changed_after(t.describe(), prim.name))
+            params = t._params
+            args, ans = (t._args, t) if create_graph else (t._saved, t._data)
+            vjps = prim.vjps
+            joint = None
+            i = -1
+            for a in t._args:
+                i += 1
+                if not isinstance(a, TensorBase):
+                    continue
+                if a._extra is not None and a._extra.version > seq:
+                    raise RuntimeError(changed_after(a.describe(), prim.name))
+                if not a.requires_grad or need is not None and a not in need:
+                    continue
+                rule = vjps.get(i)
+                if rule is not None:  # (a call without **{} is measurably cheaper)
+                    gi = rule(g, ans, *args) if params is None else rule(g, ans, *args, **params)
+                elif prim.vjp_joint is not None:  # one call for all the arguments (concatenate)
+                    if joint is None:
+                        joint = _joint_grads(t, prim, need, g, ans, args, params or _NO_PARAMS)
+                    gi = joint[i]
+                else:
+                    gi = prim.vjp(i)(g, ans, *args, **(params or _NO_PARAMS))
+                shape = a._data.shape
+                if gi.shape != shape:  # undo broadcasting: the only place it is done
+                    gi = reduce(gi, shape=shape)
+                if observers:
+                    for observer in observers:
+                        observer.sent(t, i, a, gi)
+                if defer_leaves and a._op is None:
+                    item = leaves.get(a)
+                    if item is None:
+                        leaves[a] = [gi, _fresh(gi, g, create_graph)]
+                    else:  # (in place: a parameter used a thousand times gets no new objects)
+                        item[0] = item[0] + gi
+                        item[1] = True
+                    continue
+                if nxt is None and not heap:
+                    nxt, nxt_g = a, gi
+                    continue
+                if nxt is not None:  # a second input: both wait in the heap
+                    pending[nxt] = (nxt_g, _fresh(nxt_g, g, create_graph))
+                    push(heap, (-nxt._seq, nxt))
+                    nxt = None
+                prev = get(a)
+                if prev is None:
+                    pending[a] = (gi, _fresh(gi, g, create_graph))
+                    push(heap, (-a._seq, a))
+                else:
+                    pending[a] = (prev[0] + gi, True)
+            if not retain_graph:
+                t._saved = None
+        if nxt is not None:
+            fresh = nxt_g is not g and (nxt_g._data if create_graph else nxt_g).base is None
+            t, g = nxt, nxt_g
+        elif heap:
+            t = pop(heap)[1]
+            g, fresh = pending.pop(t)
+        elif leaves:
+            if leaf_order is None:
+                leaf_order = sorted(leaves, key=_creation_number)
+            t = leaf_order.pop()
+            g, fresh = leaves.pop(t)
+        else:
+            t = None
+    after_sweep(visited)
     return found
+
+
+def _fresh(gi: Any, g: Any, create_graph: bool) -> bool:
+    """Whether the gradient ``gi``, computed from ``g``, is an array of its own, which nothing
+    else holds (so that it can become a ``.grad`` without a copy)."""
+    return gi is not g and (gi._data if create_graph else gi).base is None
 
 
 def _joint_grads(t: TensorBase, prim: Any, need: Any, g: Any, ans: Any, args: tuple,

@@ -59,11 +59,11 @@ class TangentPusher(Observer):
             return
         if self.differentiable:  # on Tensors, watched by the levels outside this one only
             observers = state.observers
-            state.observers = observers[:observers.index(self)]
+            state.set(state.grad_enabled, observers[:observers.index(self)])
             try:
                 tangent = push_tangents(prim, tangents, args, out, params)
             finally:
-                state.observers = observers
+                state.set(state.grad_enabled, observers)
         else:
             tangent = push_tangents(prim, tangents, raw, out._data, params)
         self.set_tangent(out, tangent)
@@ -88,11 +88,11 @@ class Level(TangentPusher):
     def __enter__(self) -> Level:
         """``with Level() as level: ...`` — the level is active inside."""
         self._outside = state.observers
-        state.observers = self._outside + (self,)
+        state.set(state.grad_enabled, self._outside + (self,))
         return self
 
     def __exit__(self, *exc: object) -> None:
-        state.observers = self._outside
+        state.set(state.grad_enabled, self._outside)
         self._tangents.clear()  # the level is over: forget its tangents
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from . import numpy_interop, ops
 from .hooks import RemovableHandle, register_hook
 from .ops.shapes import normalize_axis
-from .primitive import Primitive
+from .primitive import Primitive, record
 from .sweep import backward as _backward
 from .tensor_base import TensorBase, as_dtype
 
@@ -24,6 +24,9 @@ from .tensor_base import TensorBase, as_dtype
 def _flat(args: tuple) -> Any:
     """``t.reshape(2, 3)`` and ``t.reshape((2, 3))`` alike."""
     return tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+
+
+_NO_PARAMS: dict = {}  # the parameters of an operator (never changed)
 
 
 def _method(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -46,13 +49,16 @@ def _plain_index(index: Any) -> Any:
 
 
 def _binary(prim: Primitive) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """The operator ``a ∘ b`` calling ``prim(a, b)``, and its reflected form ``b ∘ a``."""
+    """The operator ``a ∘ b`` calling ``prim(a, b)``, and its reflected form ``b ∘ a``.
+
+    They call ``record`` directly — ``self`` is a Tensor, so ``Primitive.__call__`` would only
+    find that out again: one call less on the path of every ``a * b``."""
 
     def method(self: Tensor, other: Any) -> Tensor:
-        return prim(self, other)
+        return record(prim, (self, other), _NO_PARAMS)
 
     def reflected(self: Tensor, other: Any) -> Tensor:
-        return prim(other, self)
+        return record(prim, (other, self), _NO_PARAMS)
 
     method.__doc__ = reflected.__doc__ = prim.__doc__
     return method, reflected
@@ -76,7 +82,7 @@ def _unary(prim: Primitive) -> Callable[..., Any]:
     """The method ``t.f()`` calling ``prim(t)``."""
 
     def method(self: Tensor) -> Tensor:
-        return prim(self)
+        return record(prim, (self,), _NO_PARAMS)
 
     method.__name__, method.__doc__ = prim.name, prim.__doc__
     return method

@@ -14,12 +14,19 @@ A tensor made by an operation on tensors that require grad records that operatio
 * ``_saved`` — the arguments' values as the reverse rules read them, released by backward
   unless the graph is retained (``None`` then).
 
-Values a live graph has saved must not change before its backward pass (``write_guard.py``):
-a leaf remembers the latest operation that saved it (``_saver``, a weak reference) and every
-tensor carries the stamp of its last in-place change through ``.data`` (``_version``).
-
 Every tensor is numbered as it is made (``_seq``). A tensor's inputs exist before it does, so
 decreasing numbers are a reverse topological order of any graph: the sweep relies on it.
+
+What few tensors need lives in ``_extra`` (an ``_Extra``, or None for most): a name, a
+forward-mode tangent, ``retain_grad``, gradient hooks, and what keeps saved values unchanged
+before backward (``write_guard.py``): for a leaf, the latest operation that saved it (a weak
+reference), and the stamp of its last in-place change through ``.data``. Keeping the slots
+few matters: a graph of a million operations is a million of these objects (276 bytes per
+node of a scalar chain, with its argument tuples and values).
+
+The value of a 0-d result is kept as the numpy scalar numpy computed (``np.float64``), not as a
+0-d array: arithmetic on numpy scalars takes numpy's scalar fast path, several times faster,
+and the scalar is smaller. ``.data`` gives users an ndarray all the same.
 """
 
 from __future__ import annotations
@@ -45,6 +52,43 @@ def as_dtype(dtype: Any) -> np.dtype:
         raise TypeError(f"Tensor: unknown dtype {dtype!r}") from None
 
 
+class _Extra:
+    """What few tensors have, kept off the common path: a name, a forward-mode tangent, whether a
+    non-leaf keeps its gradient, the latest graph that saved a leaf's values (a weak
+    reference), the stamp of the last in-place change through ``.data``, gradient hooks."""
+
+    __slots__ = ("name", "tangent", "retains_grad", "saver", "version", "hooks")
+
+    def __init__(self) -> None:
+        self.name: str | None = None
+        self.tangent: Any = None
+        self.retains_grad = False
+        self.saver: weakref.ref | None = None
+        self.version = 0
+        self.hooks: Any = None
+
+
+def _extra_field(field: str, doc: str) -> property:
+    """A property kept in ``_extra``, which is made only when a value is first set."""
+
+    def get(self: TensorBase) -> Any:
+        extra = self._extra
+        return getattr(_NO_EXTRA, field) if extra is None else getattr(extra, field)
+
+    def set_(self: TensorBase, value: Any) -> None:
+        extra = self._extra
+        if extra is None:
+            if value is None or value is False:
+                return  # the default already
+            extra = self._extra = _Extra()
+        setattr(extra, field, value)
+
+    return property(get, set_, doc=doc)
+
+
+_NO_EXTRA = _Extra()
+
+
 class TensorBase:
     """A multi-dimensional array that remembers how it was computed (see the module docstring).
 
@@ -55,11 +99,18 @@ class TensorBase:
     require grad.
     """
 
-    __slots__ = ("_data", "grad", "requires_grad", "name", "_op", "_args", "_params", "_saved",
-                 "_retains_grad", "tangent", "_seq", "_saver", "_version", "_hooks",
-                 "__weakref__")
-    # ``_hooks`` (gradient hooks, see ``hooks.py``) is set only on tensors that have
-    # some: making a tensor does not pay for it.
+    # Few slots, and only these on the path of every operation: a graph of a million operations
+    # is a million of these objects, and the garbage collector visits every slot. Fields few
+    # tensors use live in ``_extra`` (None for most).
+    __slots__ = ("_data", "grad", "requires_grad", "_op", "_args", "_params", "_saved", "_seq",
+                 "_extra", "__weakref__")
+
+    name = _extra_field("name", "A name for pictures and messages (None by default).")
+    tangent = _extra_field("tangent", "The tangent carried in ``forward_mode()`` (or None).")
+    _retains_grad = _extra_field("retains_grad", "Whether a non-leaf keeps its ``.grad``.")
+    _saver = _extra_field("saver", "The latest recorded result that saved this leaf's values.")
+    _version = _extra_field("version", "The creation number at the last in-place change.")
+    _hooks = _extra_field("hooks", "Gradient hooks (``hooks.py``), or None.")
 
     def __init__(
         self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
@@ -89,34 +140,30 @@ class TensorBase:
         self._data = data
         self.grad: TensorBase | None = None
         self.requires_grad = bool(requires_grad)
-        self.name = name
         self._op = None
         self._args: tuple = ()
         self._params: dict | None = None
         self._saved: tuple | None = None
-        self._retains_grad = False
-        self.tangent = None
         self._seq = next(_creation_order)
-        self._saver: weakref.ref | None = None
-        self._version = 0
+        self._extra: _Extra | None = None
+        if name is not None:
+            self.name = name
 
     @classmethod
-    def _wrap(cls, data: np.ndarray) -> TensorBase:
-        """A leaf around an ndarray, without checks or conversion (for the engine's own use)."""
+    def _wrap(cls, data: Any) -> TensorBase:
+        """A leaf around an ndarray (or numpy scalar), without checks (for the engine's use)."""
         t = cls.__new__(cls)
-        t._data = data if type(data) is np.ndarray else np.asarray(data)
+        if type(data) is not np.ndarray and not isinstance(data, np.generic):
+            data = np.asarray(data)
+        t._data = data
         t.grad = None
         t.requires_grad = False
-        t.name = None
         t._op = None
         t._args = ()
         t._params = None
         t._saved = None
-        t._retains_grad = False
-        t.tangent = None
         t._seq = next(_creation_order)
-        t._saver = None
-        t._version = 0
+        t._extra = None
         return t
 
     # ---- the array ---------------------------------------------------------------------------
@@ -124,16 +171,23 @@ class TensorBase:
     def data(self) -> np.ndarray:
         """The values, as an ndarray (shared, not copied). While a graph that has not been
         backpropagated holds them, a read-only view that refuses in-place changes."""
-        if self._saved is None and self._saver is None:
-            return self._data
+        data = self._data
+        if type(data) is not np.ndarray:
+            data = self._data = np.asarray(data)
+        if self._saved is None and (self._extra is None or self._extra.saver is None):
+            return data
         op = self._saved_by()
-        return self._data if op is None else read_only_view(self._data, refusal(self.describe(),
-                                                                                op))
+        if op is None:
+            return data
+        return read_only_view(data, lambda: refusal(self.describe(), op))
 
     @data.setter
     def data(self, value: np.ndarray) -> None:
         if value is self._data:  # `t.data -= x` changed the array in place, then set it back
-            self._version = next(_creation_order)
+            extra = self._extra  # (the stamp, set without the property: optimizers run this)
+            if extra is None:
+                extra = self._extra = _Extra()
+            extra.version = next(_creation_order)
         else:
             self._data = value if type(value) is np.ndarray else np.asarray(value)
 
@@ -230,8 +284,8 @@ class TensorBase:
         return type(self)._wrap(self._data)
 
     def __repr__(self) -> str:
-        body = np.array2string(self._data, separator=", ", prefix="Tensor(", precision=6,
-                               threshold=40)
+        body = np.array2string(np.asarray(self._data), separator=", ", prefix="Tensor(",
+                               precision=6, threshold=40)
         extras = []
         if self._data.dtype != np.float64:
             extras.append(f"dtype={self._data.dtype}")

@@ -31,13 +31,14 @@ class SavedArray(np.ndarray):
     computed from it is a plain ndarray.
     """
 
-    _why: str | None = None
+    _why: Any = None  # the message, or a function making it (made only when it is needed)
 
     def __array_finalize__(self, obj: Any) -> None:
         self._why = getattr(obj, "_why", None)
 
     def _refuse(self) -> None:
-        raise RuntimeError(self._why or "in-place change refused: a graph saved these values")
+        why = self._why() if callable(self._why) else self._why
+        raise RuntimeError(why or "in-place change refused: a graph saved these values")
 
     def __setitem__(self, index: Any, value: Any) -> None:
         if not self.flags.writeable:
@@ -58,8 +59,9 @@ def _plain(x: Any) -> Any:
     return x.view(np.ndarray) if isinstance(x, SavedArray) else x
 
 
-def read_only_view(data: np.ndarray, why: str) -> SavedArray:
-    """``data`` seen through a ``SavedArray`` that refuses in-place changes with ``why``."""
+def read_only_view(data: np.ndarray, why: Any) -> SavedArray:
+    """``data`` seen through a ``SavedArray`` that refuses in-place changes with ``why`` (a
+    message, or a function that makes it: reading guarded values should not pay for words)."""
     view = data.view(SavedArray)
     view.flags.writeable = False
     view._why = why

@@ -45,15 +45,15 @@ class Dense(Module):
 
     def preactivation(self, x: Any) -> Tensor:
         """z = x Wᵀ + b. Input data of another dtype is converted to the layer's."""
-        data = x.data if isinstance(x, Tensor) else np.asarray(x)
-        if not data.shape or data.shape[-1] != self.n_in:
+        if not isinstance(x, Tensor):
+            x = np.asarray(x)
+        if not x.shape or x.shape[-1] != self.n_in:
             raise ValueError(
-                f"Dense({self.n_in}, {self.n_out}): input has shape {data.shape}; expected "
+                f"Dense({self.n_in}, {self.n_out}): input has shape {x.shape}; expected "
                 f"(N, {self.n_in}) or ({self.n_in},)"
             )
-        if data.dtype != self.weight.data.dtype:
-            x = x.astype(self.weight.dtype) if isinstance(x, Tensor) else data.astype(
-                self.weight.data.dtype)
+        if x.dtype != self.weight.dtype:
+            x = x.astype(self.weight.dtype)
         return ops.affine(x, self.weight, self.bias)
 
     def activate(self, z: Tensor) -> Tensor:

@@ -29,6 +29,7 @@ ENGINE_ORDER = [
     "autograd_mini.primitive",
     "autograd_mini.broadcasting",
     "autograd_mini.grad_mode",
+    "autograd_mini.gc_policy",
     "autograd_mini.hooks",
     "autograd_mini.sweep",
     "autograd_mini.ops.elementwise",

@@ -9,6 +9,7 @@ import numpy as np
 
 import autograd_mini as ag
 from autograd_mini import Tensor
+from autograd_mini.state import shared
 
 
 def run_in_threads(*targets) -> None:
@@ -74,6 +75,7 @@ def test_nested_no_grad_in_many_threads_restores_each_threads_mode():
     run_in_threads(*[worker] * 8)
     assert results == [True] * 8
     assert ag.is_grad_enabled()
+    assert shared.loud == 0  # every thread is back to the usual mode: the fast path is on
 
 
 def test_a_new_thread_starts_recording_even_if_its_parent_is_in_no_grad():
@@ -125,3 +127,14 @@ def test_a_tensors_hooks_run_whichever_thread_backpropagates_it():
     run_in_threads(lambda: y.backward())
     assert len(seen) == 1 and seen[0] != threading.current_thread().name
     np.testing.assert_array_equal(x.grad.data, [20.0, 40.0])
+
+
+def test_a_thread_that_ends_inside_no_grad_leaves_the_others_correct():
+    def leave_inside_no_grad():
+        ag.no_grad().__enter__()  # never exited: the thread ends in no_grad
+
+    run_in_threads(leave_inside_no_grad)
+    w = Tensor(np.ones(2), requires_grad=True)
+    assert (w * 2.0).requires_grad  # this thread still records
+    with ag.no_grad():
+        assert not (w * 2.0).requires_grad

@@ -1,6 +1,13 @@
-"""Arithmetic: ``+ - * / **`` and negation."""
+"""Arithmetic: ``+ - * / **`` and negation.
+
+Each computes with Python's operator rather than numpy's ufunc (``operator.mul``, not
+``np.multiply``): on arrays the two are the same, but on numpy scalars — the values of 0-d
+tensors — the operator takes numpy's scalar fast path, about ten times faster than a ufunc call.
+"""
 
 from __future__ import annotations
+
+import operator
 
 import numpy as np
 
@@ -14,26 +21,26 @@ from ..primitive import (
 from ..tensor_base import TensorBase
 from .elementwise import log
 
-add = primitive("add")(np.add)
+add = primitive("add")(operator.add)
 defvjp(add, lambda g, ans, x, y: g, lambda g, ans, x, y: g)
 def_linear(add)
 
-subtract = primitive("sub")(np.subtract)
+subtract = primitive("sub")(operator.sub)
 defvjp(subtract, lambda g, ans, x, y: g, lambda g, ans, x, y: -g)
 def_linear(subtract)
 
-negative = primitive("neg")(np.negative)
+negative = primitive("neg")(operator.neg)
 defvjp(negative, lambda g, ans, x: -g)
 def_linear(negative)
 
-multiply = primitive("mul")(np.multiply)
+multiply = primitive("mul")(operator.mul)
 defvjp(multiply, lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x)
 def_multilinear(multiply)
 
-divide = primitive("div")(np.true_divide)
+divide = primitive("div")(operator.truediv)
 def_elementwise(divide, lambda ans, x, y: 1 / y, lambda ans, x, y: -ans / y)
 
-power = primitive("pow")(np.power)
+power = primitive("pow")(operator.pow)
 is_zero = primitive("is_zero", differentiable=False)(lambda x: np.equal(x, 0))
 
 
