@@ -17,7 +17,7 @@ from .primitive import def_linear, defvjp, primitive
 @primitive("broadcast_to")
 def broadcast_to(x, shape):
     """x repeated along new or length-1 axes to ``shape`` (numpy broadcasting), as a new array."""
-    out = np.empty(shape, dtype=np.result_type(x))
+    out = np.empty(shape, dtype=x.dtype if hasattr(x, "dtype") else np.result_type(x))
     out[...] = x
     return out
 

@@ -196,9 +196,12 @@ class TensorBase:
         own (a recorded result not yet backpropagated), or the latest that saved this leaf."""
         if self._saved is not None:
             return self._op.name
-        saver = None if self._saver is None else self._saver()
+        extra = self._extra  # (read directly: an optimizer step runs this for each parameter)
+        ref = None if extra is None else extra.saver
+        saver = None if ref is None else ref()
         if saver is None or saver._saved is None:
-            self._saver = None
+            if ref is not None:
+                extra.saver = None  # that graph is gone or done: later reads skip this
             return None
         return saver._op.name
 

@@ -40,9 +40,9 @@ def quick(tmp_path_factory):
 
 def test_all_sections_present(quick):
     result, stdout = quick
-    assert set(result) >= {"meta", "micro", "chain", "training", "memory", "targets"}
+    assert set(result) >= {"meta", "micro", "scalar", "chain", "training", "memory", "targets"}
     assert set(result["training"]) == {"default", "large"}
-    for title in ("Per-operation overhead", "Deep graph", "Training, one epoch",
+    for title in ("Per-operation overhead", "Scalar graph", "Deep graph", "Training, one epoch",
                   "Allocator effect", "Training memory", "Targets"):
         assert title in stdout
     assert result["meta"]["args"]["quick"] is True
@@ -77,11 +77,12 @@ def test_training_figures(quick):
         assert [(c["dtype"], c["batch"]) for c in configs] == [
             ("float32", 10), ("float32", 32), ("float64", 10), ("float64", 32)]
         for c in configs:
-            names = {"autodiff", "reference"} | ({"torch"} if torch_ok else set())
+            names = {"autodiff", "plain", "reference"} | ({"torch"} if torch_ok else set())
             assert set(c["median_s"]) == names
             assert all(_positive(v) for v in c["median_s"].values())
             assert c["steps"] == math.ceil(600 / c["batch"])
             assert _positive(c["ratio_ad_ref"]) and _positive(c["ratio_ad_ref_per_repeat_median"])
+            assert _positive(c["ratio_plain_ref"])
             assert len(c["seconds"]["autodiff"]) == 1  # --quick: one repeat
             if torch_ok:
                 assert _positive(c["ratio_ad_torch"])
@@ -94,6 +95,7 @@ def test_autodiff_and_reference_end_with_equal_weights(quick):
             tol = 1e-10 if c["dtype"] == "float64" else 1e-4
             for key in ("agreement_after_1_epoch", "agreement_final"):
                 assert c[key]["autodiff"] <= tol, (c["dtype"], c["batch"], c[key])
+                assert c[key]["plain"] <= tol, (c["dtype"], c["batch"], c[key])
                 if "torch" in c[key]:
                     assert c[key]["torch"] <= tol, (c["dtype"], c["batch"], c[key])
 
@@ -126,8 +128,17 @@ def test_memory_and_targets(quick):
     statuses = {t["status"] for t in result["targets"]}
     assert statuses <= {"PASS", "MISS", "n/a", "UNTRUSTED"}
     agree = [t for t in result["targets"] if t["target"].startswith("weights agree")]
-    assert len(agree) == 8 and all(t["status"] == "PASS" for t in agree)
-    assert any(t["target"].startswith("autodiff <= 1.25 x reference") for t in result["targets"])
+    assert len(agree) == 16 and all(t["status"] == "PASS" for t in agree)  # 8 configs × 2
+    names = [t["target"] for t in result["targets"]]
+    assert any(n.startswith("autodiff (fused cost) <= 1.05 x reference") for n in names)
+    assert any(n.startswith("autodiff (plain operators) <= 1.1 x reference") for n in names)
+    assert any(n.startswith("chain memory <= 300 bytes per node") for n in names)
+    scalar = result["scalar"]
+    assert set(scalar) == {"fresh", "notebook"}
+    assert all(_positive(r["forward_us"]) and _positive(r["backward_us"]) for r in scalar.values())
+    if "ratio" in scalar["notebook"]:
+        assert any(n.startswith("scalar graph forward + backward <= 0.5 x PyTorch") for n in names)
+        assert scalar["notebook"]["objects"] > scalar["fresh"]["objects"]
 
 
 def test_other_costs_loop_and_single_allocator(tmp_path):
@@ -175,7 +186,8 @@ def test_a_busy_machine_makes_timings_untrusted_not_missed(bench):
     assert timing["reason"] == "machine busy (load 5.0 on 2 cores)"
     assert agree["status"] == "PASS"  # correctness does not depend on the load
     table = bench.targets_table(busy)
-    assert table[1].startswith("  UNTRUSTED: machine busy (load 5.0 on 2 cores): autodiff <=")
+    assert table[1].startswith(
+        "  UNTRUSTED: machine busy (load 5.0 on 2 cores): autodiff (fused cost) <=")
     assert "MISS" not in table[1].split("(")[0] and "rerun on a quiet machine" in table[-1]
 
     quiet = bench.targets(training_result([0.9, 1.5], [28.0, 28.4, 29.1]))
