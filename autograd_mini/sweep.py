@@ -49,15 +49,20 @@ def _sweep(
     total gradient of each target is returned, and only the part of the graph between the roots
     and the targets is swept (and freed): the tensors from which a target can be reached.
 
-    The pending gradient of each tensor is kept as ``(value, fresh)``; ``fresh`` means the array
-    was made by this sweep and no one else holds it, so it can become a ``.grad`` without a copy.
+    The pending gradient of each tensor is kept as ``(value, fresh)``; ``fresh`` means the value
+    was computed by a rule of this sweep (not passed on as it came), so that, unless it is a view
+    of another array, it can become a ``.grad`` without a copy.
     """
     want = need = through = None
     if targets is not None:
         want = set(targets)
         need, through = _leading_to(roots, want)
     observers = state.observers
-    hooked = shared.hooked > 0
+    hooks_on = shared.hooked > 0
+    # Everything but an ordinary backward() — targets, hooks, observers, create_graph — is
+    # handled in ``_visit``, behind this one flag: the loop below runs once per tensor, and in
+    # the common case it should test nothing that is off.
+    special = want is not None or hooks_on or bool(observers) or create_graph
     reduce = sum_to if create_graph else sum_to.fun
     found: dict[TensorBase, Any] = {}
     pending: dict[TensorBase, tuple[Any, bool]] = {}
@@ -82,21 +87,13 @@ def _sweep(
     visited = 0
     while t is not None:
         visited += 1
-        extra = t._extra  # name, hooks, retain_grad, in-place stamp: None for most tensors
-        if hooked and extra is not None and extra.hooks:
-            g, fresh = run_hooks(t, extra.hooks, g, create_graph), False
         prim = t._op
-        if observers:
-            for observer in observers:
-                observer.visited(t, g)
-        if want is None:
-            if prim is None or extra is not None and extra.retains_grad:
-                _accumulate_grad(t, g, fresh, create_graph)
-        else:
-            if t in want:
-                found[t] = g
-            if t not in through:
-                prim = None  # grad() stops here: nothing it wants lies below
+        extra = t._extra  # name, hooks, retain_grad, in-place stamp: None for most tensors
+        if special:
+            prim, g, fresh = _visit(t, prim, g, fresh, create_graph, observers, want, through,
+                                    found)
+        elif prim is None or extra is not None and extra.retains_grad:
+            _accumulate_grad(t, g, fresh, False)
         # When this tensor sends gradient to one input and nothing else is pending, that input
         # is the next to visit: it is kept in hand (``nxt``) instead of going through the dict
         # and the heap. A chain of operations then costs no heap at all — a third of the
@@ -114,7 +111,10 @@ def _sweep(
             if extra is not None and extra.version > seq:
                 raise RuntimeError(changed_after(t.describe(), prim.name))
             params = t._params
-            args, ans = (t._args, t) if create_graph else (t._saved, t._data)
+            if create_graph:
+                args, ans = t._args, t
+            else:
+                args, ans = t._saved, t._data
             vjps = prim.vjps
             joint = None
             i = -1
@@ -122,7 +122,7 @@ def _sweep(
                 i += 1
                 if not isinstance(a, TensorBase):
                     continue
-                if a._extra is not None and a._extra.version > seq:
+                if a._extra is not None and a._extra.version > seq:  # (constants too)
                     raise RuntimeError(changed_after(a.describe(), prim.name))
                 if not a.requires_grad or need is not None and a not in need:
                     continue
@@ -141,32 +141,30 @@ def _sweep(
                 if observers:
                     for observer in observers:
                         observer.sent(t, i, a, gi)
-                if defer_leaves and a._op is None:
+                if a._op is None and defer_leaves:
                     item = leaves.get(a)
                     if item is None:
-                        leaves[a] = [gi, _fresh(gi, g, create_graph)]
+                        leaves[a] = [gi, gi is not g]
                     else:  # (in place: a parameter used a thousand times gets no new objects)
                         item[0] = item[0] + gi
                         item[1] = True
-                    continue
-                if nxt is None and not heap:
+                elif nxt is None and not heap:
                     nxt, nxt_g = a, gi
-                    continue
-                if nxt is not None:  # a second input: both wait in the heap
-                    pending[nxt] = (nxt_g, _fresh(nxt_g, g, create_graph))
-                    push(heap, (-nxt._seq, nxt))
-                    nxt = None
-                prev = get(a)
-                if prev is None:
-                    pending[a] = (gi, _fresh(gi, g, create_graph))
-                    push(heap, (-a._seq, a))
                 else:
-                    pending[a] = (prev[0] + gi, True)
+                    if nxt is not None:  # a second input: both wait in the heap
+                        pending[nxt] = (nxt_g, nxt_g is not g)
+                        push(heap, (-nxt._seq, nxt))
+                        nxt = None
+                    prev = get(a)
+                    if prev is None:
+                        pending[a] = (gi, gi is not g)
+                        push(heap, (-a._seq, a))
+                    else:
+                        pending[a] = (prev[0] + gi, True)
             if not retain_graph:
                 t._saved = None
         if nxt is not None:
-            fresh = nxt_g is not g and (nxt_g._data if create_graph else nxt_g).base is None
-            t, g = nxt, nxt_g
+            t, g, fresh = nxt, nxt_g, nxt_g is not g
         elif heap:
             t = pop(heap)[1]
             g, fresh = pending.pop(t)
@@ -181,10 +179,27 @@ def _sweep(
     return found
 
 
-def _fresh(gi: Any, g: Any, create_graph: bool) -> bool:
-    """Whether the gradient ``gi``, computed from ``g``, is an array of its own, which nothing
-    else holds (so that it can become a ``.grad`` without a copy)."""
-    return gi is not g and (gi._data if create_graph else gi).base is None
+def _visit(t: TensorBase, prim: Any, g: Any, fresh: bool, create_graph: bool,
+           observers: tuple, want: set | None, through: set | None,
+           found: dict) -> tuple[Any, Any, bool]:
+    """What the sweep does at ``t`` beyond an ordinary backward(): run its hooks, tell the
+    observers, accumulate (``create_graph``), or — for ``grad()`` — keep the gradient of a
+    target and stop where no target lies below. Returns ``(prim, g, fresh)``, prim None where
+    the sweep stops."""
+    extra = t._extra
+    if extra is not None and extra.hooks:
+        g, fresh = run_hooks(t, extra.hooks, g, create_graph), False
+    for observer in observers:
+        observer.visited(t, g)
+    if want is None:
+        if prim is None or extra is not None and extra.retains_grad:
+            _accumulate_grad(t, g, fresh, create_graph)
+    else:
+        if t in want:
+            found[t] = g
+        if t not in through:
+            prim = None  # grad() stops here: nothing it wants lies below
+    return prim, g, fresh
 
 
 def _joint_grads(t: TensorBase, prim: Any, need: Any, g: Any, ans: Any, args: tuple,
@@ -262,7 +277,8 @@ def _accumulate_grad(t: TensorBase, g: Any, fresh: bool, create_graph: bool) -> 
     if t.grad is None:
         if g.dtype != t._data.dtype:
             g = g.astype(t._data.dtype)
-        elif not fresh or type(g) is not np.ndarray or not g.flags.writeable:
+        elif not fresh or type(g) is not np.ndarray or g.base is not None \
+                or not g.flags.writeable:
             g = np.array(g)
         t.grad = wrap(g)
     elif t.grad.requires_grad:  # a grad recorded by an earlier create_graph=True: keep it pure

@@ -27,7 +27,8 @@ SCRIPT = textwrap.dedent("""
     chain(200)
     small = gc.get_threshold()
     chain(3000)
-    print(before[2], small[2], gc.get_threshold()[2])
+    after = gc.get_threshold()
+    print(before[0], before[2], small[0], small[2], after[0], after[2])
 """)
 
 
@@ -40,10 +41,11 @@ def run(setup: str = "", env: dict | None = None) -> list[int]:
 
 def test_raised_after_the_first_large_graph_only():
     env = {"AUTOGRAD_MINI_GC": ""}
-    assert run(env=env) == [10, 10, 100]
+    assert run(env=env) == [700, 10, 700, 10, 10_000, 100]
 
 
 def test_a_programs_own_setting_and_the_opt_out_are_kept():
-    assert run("gc.set_threshold(700, 10, 500)", {"AUTOGRAD_MINI_GC": ""}) == [500, 500, 500]
-    assert run("", {"AUTOGRAD_MINI_GC": "default"}) == [10, 10, 10]
-    assert run("gc.disable(); gc.set_threshold(0)", {"AUTOGRAD_MINI_GC": ""})[2] == 10
+    assert run("gc.set_threshold(50_000, 10, 500)", {"AUTOGRAD_MINI_GC": ""}) == [
+        50_000, 500, 50_000, 500, 50_000, 500]
+    assert run("", {"AUTOGRAD_MINI_GC": "default"}) == [700, 10, 700, 10, 700, 10]
+    assert run("gc.disable(); gc.set_threshold(0)", {"AUTOGRAD_MINI_GC": ""})[4:] == [0, 10]

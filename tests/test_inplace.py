@@ -141,3 +141,14 @@ def test_numpy_views_of_guarded_values_are_read_only_too():
     copy[0] = 5.0
     y.backward()
     np.testing.assert_array_equal(w.grad.data, [2.0, 4.0])
+
+
+def test_a_changed_constant_operand_is_detected_too():
+    w = leaf([1.0, 2.0], "w")
+    c = Tensor(np.array([3.0, 4.0]), name="c")  # does not require grad, but w's gradient is c
+    y = (w * c).sum()
+    z = (w * c * 2.0).sum()
+    z.backward()  # the newest graph that saved c is done: c.data is writable again
+    c.data -= 1.0
+    with pytest.raises(RuntimeError, match=r"values of tensor 'c' .* changed in place after"):
+        y.backward()
