@@ -38,6 +38,7 @@ def offline_no_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     """No data anywhere and every mirror dead, in this process; returns the dead URL."""
     url = dead_url()
     monkeypatch.delenv(mnist.DATA_ENV_VAR, raising=False)
+    monkeypatch.delenv(mnist.MIRRORS_ENV_VAR, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(mnist, "SYSTEM_DATASET_DIRS", [str(tmp_path / "system")])
     for key in MIRRORS:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from seed import seed_example
 
 import nn
 from autograd_mini import Tensor
@@ -30,17 +31,6 @@ SVG = "{http://www.w3.org/2000/svg}"
 needs_dot = pytest.mark.skipif(not available_backends(), reason="no dot program available")
 pytestmark = needs_dot
 
-
-def seed_example():
-    a = Tensor(2.0, requires_grad=True, name="a")
-    b = Tensor(1.0, requires_grad=True, name="b")
-    c = a + b
-    c.name = "c"
-    d = b + 1
-    d.name = "d"
-    e = c * d
-    e.name = "e"
-    return a, b, c, d, e
 
 
 def page_data(page: str) -> dict:

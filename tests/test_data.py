@@ -11,7 +11,6 @@ import gzip
 import hashlib
 import json
 import os
-import socket
 import struct
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +19,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from no_data import dead_url, offline_no_data
 
 import nn.data
 import nn.datasets
@@ -38,22 +38,11 @@ TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS = IDX_FILES
 GZ_NAMES = [f"{stem}.gz" for stem in IDX_FILES]
 
 
-def closed_port() -> int:
-    """A local TCP port with (almost certainly) nothing listening on it."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(autouse=True)
 def hermetic(monkeypatch, tmp_path):
-    """Isolate every test from the user's environment, system datasets and the network."""
-    monkeypatch.delenv(DATA_ENV_VAR, raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
-    monkeypatch.setattr(mnist, "SYSTEM_DATASET_DIRS", [])
-    dead = f"http://127.0.0.1:{closed_port()}/"
-    for key in list(MIRRORS):
-        monkeypatch.setitem(MIRRORS, key, [dead])
+    """No user environment, no system datasets, no live host (no_data.offline_no_data)."""
+    offline_no_data(monkeypatch, tmp_path)
 
 
 # --------------------------------------------------------------------------------------
@@ -457,7 +446,7 @@ def test_default_cache_dir_follows_xdg_cache_home(tmp_path):
     # The autouse fixture set XDG_CACHE_HOME and made every default mirror unreachable:
     # this only passes if the files are found in the cache without a download.
     arrays = make_arrays(seed=9)
-    write_dataset(tmp_path / "xdg-cache" / "autograd-mini" / "mnist", arrays)
+    write_dataset(tmp_path / "cache" / "autograd-mini" / "mnist", arrays)
     assert_matches(load_mnist(), arrays)
 
 
@@ -594,7 +583,7 @@ def test_first_mirror_fails_second_succeeds(tmp_path, server, synth, first):
     elif first == "bad-checksum":
         m1 = server.serve("m1", {name: blob[::-1] for name, blob in synth.blobs.items()})
     else:
-        m1 = f"http://127.0.0.1:{closed_port()}/"
+        m1 = f"{dead_url()}"
     m2 = server.serve("m2", synth.blobs)
     result = load_mnist(cache_dir=tmp_path / "cache", mirrors=[m1, m2], md5=synth.md5, timeout=5)
     assert_matches(result, synth.arrays)
@@ -603,7 +592,7 @@ def test_first_mirror_fails_second_succeeds(tmp_path, server, synth, first):
 
 
 def test_offline_error_explains_how_to_use_local_files(tmp_path):
-    mirrors = [f"http://127.0.0.1:{closed_port()}/a/", f"http://127.0.0.1:{closed_port()}/b/"]
+    mirrors = [f"{dead_url()}a/", f"{dead_url()}b/"]
     with pytest.raises(DownloadError) as info:
         load_mnist(cache_dir=tmp_path / "cache", mirrors=mirrors, timeout=5)
     msg = str(info.value)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-import socket
 import threading
 import time
 import warnings
@@ -17,33 +16,23 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from no_data import dead_url, offline_no_data
 
-from nn.datasets import download, mnist
+from nn.datasets import download
 from nn.datasets.download import DownloadError
 from nn.datasets.idx import write_idx
 from nn.datasets.mirrors import IDX_FILES, MD5, MIRRORS, SIZES
-from nn.datasets.mnist import DATA_ENV_VAR, MIRRORS_ENV_VAR, load_mnist
+from nn.datasets.mnist import MIRRORS_ENV_VAR, load_mnist
 
 GZ_NAMES = [f"{stem}.gz" for stem in IDX_FILES]
 HTML = b"<!DOCTYPE html><html><body><h1>503 Service Unavailable</h1></body></html>\n"
 
 
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(autouse=True)
 def hermetic(monkeypatch, tmp_path):
-    """No user environment, no system datasets, no live host."""
-    monkeypatch.delenv(DATA_ENV_VAR, raising=False)
-    monkeypatch.delenv(MIRRORS_ENV_VAR, raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
-    monkeypatch.setattr(mnist, "SYSTEM_DATASET_DIRS", [])
-    dead = f"http://127.0.0.1:{closed_port()}/"
-    for key in list(MIRRORS):
-        monkeypatch.setitem(MIRRORS, key, [dead])
+    """No user environment, no system datasets, no live host (no_data.offline_no_data)."""
+    offline_no_data(monkeypatch, tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -268,7 +257,7 @@ def test_a_bad_cached_file_is_kept_when_downloads_are_off(tmp_path, blobs):
 
 def test_environment_mirrors_come_before_the_built_in_ones(tmp_path, server, blobs,
                                                            monkeypatch):
-    down = f"http://127.0.0.1:{closed_port()}/"
+    down = f"{dead_url()}"
     good = server.serve("env", blobs)
     monkeypatch.setenv(MIRRORS_ENV_VAR, f" {down} , {good},")
     data = load_mnist(cache_dir=tmp_path / "cache", md5=md5s(blobs), timeout=5)

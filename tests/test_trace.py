@@ -9,24 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from seed import seed_example
 
 import nn
 from autograd_mini import Tensor, jvp, ops
 from viz import retain_grads, trace_backward, trace_forward
 from viz.graph import walk
-
-
-def seed_example():
-    """e = (a + b) * (b + 1) at a = 2, b = 1: c = 3, d = 2, e = 6."""
-    a = Tensor(2.0, requires_grad=True, name="a")
-    b = Tensor(1.0, requires_grad=True, name="b")
-    c = a + b
-    c.name = "c"
-    d = b + 1
-    d.name = "d"
-    e = c * d
-    e.name = "e"
-    return a, b, c, d, e
 
 
 def assert_trace_matches_backward(trace, root, grad=None):

@@ -15,6 +15,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from seed import seed_example
 
 from autograd_mini import Tensor
 from viz import (
@@ -111,14 +112,7 @@ class Picture:
 
 def expression():
     """e = (a + b) * (b + 1) at a = 2, b = 1, with every gradient kept."""
-    a = Tensor(2.0, requires_grad=True, name="a")
-    b = Tensor(1.0, requires_grad=True, name="b")
-    c = a + b
-    c.name = "c"
-    d = b + 1
-    d.name = "d"
-    e = c * d
-    e.name = "e"
+    a, b, c, d, e = seed_example()
     for t in (c, d, e):  # backward() keeps only the leaves' gradients unless asked
         t.retain_grad()
     e.backward()
