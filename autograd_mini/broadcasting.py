@@ -28,11 +28,29 @@ def sum_to(x, shape):
     to x's shape (leading axes, and axes of length 1 in ``shape``)."""
     lead = x.ndim - len(shape)
     if lead == 1 and x.shape[1:] == shape:  # the usual case: the gradient of a batch of rows
+        if x.ndim == 2 and x.dtype.char in "fd":
+            # 1ᵀ x as a BLAS product: for a few rows, half the time of numpy's reduction.
+            # (Both add the rows one after another, so the rounding is alike.)
+            return np.dot(_ones(x.shape[0], x.dtype), x)
         return np.add.reduce(x, axis=0)
     if lead:
         x = x.sum(axis=tuple(range(lead)))
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and x.shape[i] != 1)
     return x.sum(axis=axes, keepdims=True) if axes else x
+
+
+_ONES: dict[tuple, np.ndarray] = {}
+
+
+def _ones(n: int, dtype: np.dtype) -> np.ndarray:
+    """A read-only vector of n ones, made once per length and dtype (a batch size is reused)."""
+    ones = _ONES.get((n, dtype))
+    if ones is None:
+        if len(_ONES) > 64:  # (lengths seen once — the last batch of an epoch — do not pile up)
+            _ONES.clear()
+        ones = _ONES[(n, dtype)] = np.ones(n, dtype)
+        ones.flags.writeable = False
+    return ones
 
 
 defvjp(broadcast_to, lambda g, ans, x, shape: sum_to(g, shape=x.shape))

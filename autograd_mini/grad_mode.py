@@ -22,16 +22,17 @@ def is_grad_enabled() -> bool:
 class set_grad_enabled:
     """Context manager and decorator that switches recording on or off."""
 
+    __slots__ = ("mode", "prev")
+
     def __init__(self, mode: bool) -> None:
         self.mode = bool(mode)
-        self.prev: list[bool] = []
+        self.prev: list[bool] = []  # a stack: the same object may be entered again inside
 
     def __enter__(self) -> None:
-        self.prev.append(state.grad_enabled)
-        state.set(self.mode, state.observers)
+        self.prev.append(state.set_grad(self.mode))
 
     def __exit__(self, *exc: object) -> None:
-        state.set(self.prev.pop(), state.observers)
+        state.set_grad(self.prev.pop())
 
     def __call__(self, func: Callable) -> Callable:
         mode = self.mode
@@ -76,17 +77,23 @@ class no_grad(set_grad_enabled):
     """Nothing computed inside is recorded: ``with no_grad(): ...``, ``@no_grad()`` or
     ``@no_grad``."""
 
+    __slots__ = ()
+
     def __new__(cls, func: Callable | None = None):
         if func is not None:  # used as a decorator without parentheses
             return cls()(func)
-        return super().__new__(cls)
+        return object.__new__(cls)
 
     def __init__(self, func: Callable | None = None) -> None:
-        super().__init__(False)
+        self.mode = False  # (set directly: ``with no_grad()`` may run once per batch)
+        self.prev = []
 
 
 class enable_grad(no_grad):
     """Recording switched back on, e.g. inside a ``no_grad`` block."""
 
+    __slots__ = ()
+
     def __init__(self, func: Callable | None = None) -> None:
-        set_grad_enabled.__init__(self, True)
+        self.mode = True
+        self.prev = []

@@ -60,32 +60,42 @@ class _State(threading.local):
     observers: tuple[Observer, ...] = ()
     quiet = True
 
+    def set_grad(self, grad_enabled: bool) -> bool:
+        """Switch recording on or off (``no_grad``); returns the previous setting."""
+        was = self.grad_enabled
+        if grad_enabled != was:
+            self.set(grad_enabled, self.observers)
+        return was
+
     def set(self, grad_enabled: bool, observers: tuple[Observer, ...]) -> None:
         """Change the mode (the one place that does, so that ``quiet`` stays true to it)."""
         was = self.quiet
         self.grad_enabled = grad_enabled
         self.observers = observers
         self.quiet = quiet = grad_enabled and not observers
-        if quiet != was:
-            with _loud_lock:
-                shared.loud += -1 if quiet else 1
+        if quiet != was:  # (a set's add and discard are atomic: no lock is needed)
+            if quiet:
+                shared.loud.discard(_thread_id())
+            else:
+                shared.loud.add(_thread_id())
 
 
 class _Shared:
     """What all threads share: a tensor's hooks run whichever thread backpropagates it; and
-    ``loud``, how many threads are not quiet — while it is 0, the recording path knows its
-    thread is quiet without reading the thread-local state (a third of the cost of a look)."""
+    ``loud``, the threads that are not quiet — while there are none, the recording path knows
+    its thread is quiet without reading the thread-local state (a third of the cost of a
+    look)."""
 
     __slots__ = ("hooked", "loud")
 
     def __init__(self) -> None:
         self.hooked = 0  # how many tensors have gradient hooks (hooks.py)
-        self.loud = 0
+        self.loud: set[int] = set()  # thread identifiers
 
 
 state = _State()
 shared = _Shared()
-_loud_lock = threading.Lock()
+_thread_id = threading.get_ident
 
 
 @contextmanager

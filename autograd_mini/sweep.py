@@ -93,7 +93,11 @@ def _sweep(
             prim, g, fresh = _visit(t, prim, g, fresh, create_graph, observers, want, through,
                                     found)
         elif prim is None or extra is not None and extra.retains_grad:
-            _accumulate_grad(t, g, fresh, False)
+            if fresh and t.grad is None and type(g) is np.ndarray and g.base is None \
+                    and g.dtype is t._data.dtype and g.flags.writeable:
+                t.grad = type(t)._wrap(g)  # a parameter's first gradient: ours, kept as is
+            else:
+                _accumulate_grad(t, g, fresh, False)
         # When this tensor sends gradient to one input and nothing else is pending, that input
         # is the next to visit: it is kept in hand (``nxt``) instead of going through the dict
         # and the heap. A chain of operations then costs no heap at all — a third of the

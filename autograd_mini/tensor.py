@@ -8,6 +8,7 @@ bottom of the engine); this subclass adds what users call — ``a + b``, ``a @ b
 from __future__ import annotations
 
 import numbers
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -17,8 +18,10 @@ from . import numpy_interop, ops
 from .hooks import RemovableHandle, register_hook
 from .ops.shapes import normalize_axis
 from .primitive import Primitive, record
+from .state import state
 from .sweep import backward as _backward
 from .tensor_base import TensorBase, as_dtype
+from .write_guard import refusal
 
 
 def _flat(args: tuple) -> Any:
@@ -62,6 +65,56 @@ def _binary(prim: Primitive) -> tuple[Callable[..., Any], Callable[..., Any]]:
 
     method.__doc__ = reflected.__doc__ = prim.__doc__
     return method, reflected
+
+
+def _in_place(
+    prim: Primitive, change: Callable[[Any, Any], Any], symbol: str
+) -> Callable[..., Any]:
+    """The operator ``t ∘= x``, as in PyTorch: it changes t's values in place where nothing is
+    being recorded — inside ``no_grad()`` (an optimizer's ``w -= lr * w.grad``), or when
+    neither operand requires grad — and stamps t as changed (``write_guard.py``).
+
+    While gradients are recorded, a result of the graph (``h += b`` in a model) becomes the
+    recorded ``h ∘ b``, a new tensor bound to the name, so the gradient stays right; a leaf
+    that requires grad is refused, since changing it in place could not be recorded (and
+    without this operator Python would silently rebind the name to a new tensor instead)."""
+
+    def method(self: Tensor, other: Any) -> Tensor:
+        other_grad = isinstance(other, TensorBase) and other.requires_grad
+        if state.grad_enabled and (self.requires_grad or other_grad):
+            if self.requires_grad and self._op is None:
+                raise RuntimeError(
+                    f"{symbol}: {self.describe()} requires grad, so it cannot be changed in "
+                    f"place while gradients are recorded. Update parameters inside no_grad() "
+                    f"(with no_grad(): w {symbol} ...), as optimizers do, or make a new tensor "
+                    f"(w = w {symbol[0]} ...)."
+                )
+            return record(prim, (self, other), _NO_PARAMS)
+        op = self._saved_by()
+        if op is not None:
+            raise RuntimeError(refusal(self.describe(), op))
+        data = self._data
+        if type(data) is not np.ndarray:  # a numpy scalar (a 0-d result) is immutable
+            data = self._data = np.array(data)
+        value = other._data if isinstance(other, TensorBase) else other
+        try:
+            change(data, value)  # ndarray's own ``data -= value``
+        except (TypeError, ValueError) as err:
+            kind = TypeError if isinstance(err, TypeError) else ValueError  # (not numpy's own)
+            raise kind(
+                f"{symbol}: cannot change {self.describe()} ({data.dtype}) in place by an "
+                f"operand of shape {np.shape(value)} ({np.result_type(value)}): the result "
+                f"must keep the tensor's shape and a dtype of its kind"
+            ) from None
+        self._stamp_changed()
+        return self
+
+    method.__doc__ = (
+        f"``t {symbol} x``: in place inside ``no_grad()`` or when nothing requires grad; "
+        f"a recorded ``t {symbol[0]} x`` when t is a result of the graph; refused for a leaf "
+        f"that requires grad while gradients are recorded."
+    )
+    return method
 
 
 def _comparison(prim: Primitive) -> Callable[..., Any]:
@@ -150,6 +203,11 @@ class Tensor(TensorBase):
     __floordiv__, __rfloordiv__ = _binary(ops.floor_divide)
     __neg__ = _unary(ops.negative)
     __abs__ = _unary(ops.absolute)
+    __iadd__ = _in_place(ops.add, operator.iadd, "+=")
+    __isub__ = _in_place(ops.subtract, operator.isub, "-=")
+    __imul__ = _in_place(ops.multiply, operator.imul, "*=")
+    __itruediv__ = _in_place(ops.divide, operator.itruediv, "/=")
+    __ipow__ = _in_place(ops.power, operator.ipow, "**=")
 
     # comparisons: boolean Tensors that never require grad; ``bool()`` of one element only
     __lt__, __le__, __gt__, __ge__ = map(_comparison, (ops.less, ops.less_equal, ops.greater,

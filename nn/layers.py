@@ -45,16 +45,18 @@ class Dense(Module):
 
     def preactivation(self, x: Any) -> Tensor:
         """z = x Wᵀ + b. Input data of another dtype is converted to the layer's."""
-        if not isinstance(x, Tensor):
+        if type(x) is not np.ndarray and not isinstance(x, Tensor):
             x = np.asarray(x)
-        if not x.shape or x.shape[-1] != self.n_in:
+        shape = x.shape
+        if not shape or shape[-1] != self.n_in:
             raise ValueError(
-                f"Dense({self.n_in}, {self.n_out}): input has shape {x.shape}; expected "
+                f"Dense({self.n_in}, {self.n_out}): input has shape {shape}; expected "
                 f"(N, {self.n_in}) or ({self.n_in},)"
             )
-        if x.dtype != self.weight.dtype:
-            x = x.astype(self.weight.dtype)
-        return ops.affine(x, self.weight, self.bias)
+        weight = self.weight
+        if x.dtype != weight.dtype:
+            x = x.astype(weight.dtype)
+        return ops.affine(x, weight, self.bias)
 
     def activate(self, z: Tensor) -> Tensor:
         f = ACTIVATIONS[self.activation]

@@ -50,24 +50,26 @@ class SGD:
         return [p for g in self.param_groups for p in g["params"]]
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self.params:
-            if set_to_none or p.grad is None:
-                p.grad = None
-            else:
-                p.grad.data.fill(0)
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none or p.grad is None:
+                    p.grad = None
+                else:
+                    p.grad.data.fill(0)
 
     def step(self) -> None:
         """One update of every parameter that has a gradient (in place, no new arrays)."""
         for group in self.param_groups:
             lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
             for p in group["params"]:
-                if p.grad is None:
+                grad = p.grad
+                if grad is None:
                     continue
+                g = grad.data
                 key = id(p)
                 step = self._scratch.get(key)
-                if step is None or step.shape != p.shape:
-                    step = self._scratch[key] = np.empty_like(p.data)
-                g = p.grad.data
+                if step is None or step.shape != g.shape:
+                    step = self._scratch[key] = np.empty_like(g)
                 if wd:
                     np.multiply(p.data, wd, out=step)
                     step += g
@@ -81,7 +83,7 @@ class SGD:
                         v += g
                     g = v
                 np.multiply(g, lr, out=step)
-                p.data -= step
+                p.data -= step  # (refused while a graph not yet backpropagated holds p)
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """The momentum buffers, keyed by parameter position (for checkpoints)."""

@@ -75,7 +75,7 @@ def test_nested_no_grad_in_many_threads_restores_each_threads_mode():
     run_in_threads(*[worker] * 8)
     assert results == [True] * 8
     assert ag.is_grad_enabled()
-    assert shared.loud == 0  # every thread is back to the usual mode: the fast path is on
+    assert not shared.loud  # every thread is back to the usual mode: the fast path is on
 
 
 def test_a_new_thread_starts_recording_even_if_its_parent_is_in_no_grad():

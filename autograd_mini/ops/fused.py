@@ -42,19 +42,26 @@ def _batch(a):
     return a.shape[0] if a.ndim > 1 else 1
 
 
+def _shape(x):
+    return x.shape if type(x) is np.ndarray else np.shape(x)  # (np.shape's dispatch: 0.4 µs)
+
+
 def _same_shape(name, a, y):
-    if np.shape(a) != np.shape(y):
+    if _shape(a) != _shape(y):
         raise ValueError(f"{name}: the output has shape {np.shape(a)} but the targets have shape "
                          f"{np.shape(y)}; they must be equal")
 
 
-def _cost(name, fun, dcost_dout, dcost_dy):
-    """A cost primitive J(out, y) from its two partial derivatives (arrays shaped like out):
-    reverse rule ``g · ∂J/∂out``, forward rule ``Σ t · ∂J/∂out`` — each fact written once."""
+def _cost(name, fun, dsum_dout, dsum_dy):
+    """A cost primitive J(out, y) = S(out, y) / N, the mean over the N rows, from the two
+    partial derivatives of the sum S (arrays shaped like out): reverse rule ``(g/N) · ∂S/∂out``
+    (the scalar divided, not the array), forward rule ``Σ t · ∂S/∂out / N`` — each fact
+    written once."""
     prim = primitive(name)(fun)
-    defvjp(prim, lambda g, ans, o, y: g * dcost_dout(o, y), lambda g, ans, o, y: g * dcost_dy(o, y))
-    defjvp(prim, lambda t, ans, o, y: sum(t * dcost_dout(o, y)),
-           lambda t, ans, o, y: sum(t * dcost_dy(o, y)))
+    defvjp(prim, lambda g, ans, o, y: dsum_dout(o, y) * (g / _batch(o)),
+           lambda g, ans, o, y: dsum_dy(o, y) * (g / _batch(o)))
+    defjvp(prim, lambda t, ans, o, y: sum(t * dsum_dout(o, y)) / _batch(o),
+           lambda t, ans, o, y: sum(t * dsum_dy(o, y)) / _batch(o))
     return prim
 
 
@@ -65,8 +72,7 @@ def _quadratic_cost(a, y):
     return np.asarray(0.5 * np.vdot(d, d) / _batch(a))
 
 
-quadratic_cost = _cost("quadratic_cost", _quadratic_cost,
-                       lambda a, y: (a - y) / _batch(a), lambda a, y: (y - a) / _batch(a))
+quadratic_cost = _cost("quadratic_cost", _quadratic_cost, lambda a, y: a - y, lambda a, y: y - a)
 
 
 def _bce_with_logits(z, y):
@@ -77,7 +83,7 @@ def _bce_with_logits(z, y):
 
 
 bce_with_logits = _cost("bce_with_logits", _bce_with_logits,
-                        lambda z, y: (sigmoid(z) - y) / _batch(z), lambda z, y: -z / _batch(z))
+                        lambda z, y: sigmoid(z) - y, lambda z, y: -z)
 
 
 def _softmax_cross_entropy(z, y):
@@ -95,6 +101,6 @@ def _softmax_cross_entropy(z, y):
 
 softmax_cross_entropy = _cost(
     "softmax_cross_entropy", _softmax_cross_entropy,
-    lambda z, y: (softmax(z) * sum(y, axis=-1, keepdims=True) - y) / _batch(z),
-    lambda z, y: -log_softmax(z) / _batch(z))
+    lambda z, y: softmax(z) * sum(y, axis=-1, keepdims=True) - y,
+    lambda z, y: -log_softmax(z))
 

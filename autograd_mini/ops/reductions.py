@@ -1,4 +1,8 @@
-"""Reductions over axes — sum, mean, max, logsumexp — and the softmax family built on them."""
+"""Reductions over axes — sum, mean, max, logsumexp — and the softmax family built on them.
+
+The reductions call numpy's ufunc reductions (``np.add.reduce``, ``np.maximum.reduce``)
+directly: ``np.sum`` and ``np.max`` are Python functions around them, the same numbers for
+arrays at twice the cost for the small arrays of a training step."""
 
 from __future__ import annotations
 
@@ -33,7 +37,7 @@ def unreduce(g, shape, axis, keepdims):
 @primitive("sum")
 def sum(x, axis=None, keepdims=False):  # noqa: A001 - numpy's name
     """Σ x over ``axis`` (all axes when None)."""
-    return np.sum(x, axis=_axis(x, axis), keepdims=keepdims)
+    return np.add.reduce(x, axis=_axis(x, axis), keepdims=keepdims)
 
 
 defvjp(sum, lambda g, ans, x, axis=None, keepdims=False: unreduce(g, x.shape, axis, keepdims))
@@ -43,7 +47,11 @@ def_linear(sum)
 @primitive("mean")
 def mean(x, axis=None, keepdims=False):
     """The mean of x over ``axis`` (all axes when None)."""
-    return np.mean(x, axis=_axis(x, axis), keepdims=keepdims)
+    axis = _axis(x, axis)
+    if type(x) is np.ndarray and x.dtype.char in "fd" and x.size:  # np.mean, without its
+        total = np.add.reduce(x, axis=axis, keepdims=keepdims)    # Python layers (2 µs)
+        return total / (x.size // total.size)
+    return np.mean(x, axis=axis, keepdims=keepdims)
 
 
 def _count(x, ans):
@@ -59,7 +67,7 @@ def_linear(mean)
 def max(x, axis=None, keepdims=False):  # noqa: A001 - numpy's name
     """The largest element of x over ``axis`` (NaN where there is a NaN). Its gradient is
     shared equally between ties, and between the NaNs where the maximum is NaN."""
-    return np.max(x, axis=_axis(x, axis), keepdims=keepdims)
+    return np.maximum.reduce(x, axis=_axis(x, axis), keepdims=keepdims)
 
 
 @primitive("argmax_share", differentiable=False)
@@ -89,10 +97,10 @@ defjvp(max, lambda t, ans, x, axis=None, keepdims=False:
 def logsumexp(x, axis=None, keepdims=False):
     """log Σ exp(x) over ``axis``, shifted by the maximum so that exp never overflows."""
     axis = _axis(x, axis)
-    m = np.max(x, axis=axis, keepdims=True)
+    m = np.maximum.reduce(x, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)
     with np.errstate(divide="ignore"):  # log 0 = -inf is the right answer for all -inf
-        r = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+        r = np.log(np.add.reduce(np.exp(x - m), axis=axis, keepdims=True)) + m
     return r if keepdims or axis is None and r.ndim == 0 else np.squeeze(r, axis=axis)
 
 
@@ -110,8 +118,8 @@ defjvp(logsumexp, lambda t, ans, x, axis=None, keepdims=False:
 def softmax(x, axis=-1):
     """exp(x) / Σ exp(x) along ``axis``, computed from x − max(x)."""
     with np.errstate(over="ignore"):  # x − max(x) = −∞ for logits far below: exp gives 0
-        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    e /= np.sum(e, axis=axis, keepdims=True)
+        e = np.exp(x - np.maximum.reduce(x, axis=axis, keepdims=True))
+    e /= np.add.reduce(e, axis=axis, keepdims=True)
     return e
 
 
@@ -126,8 +134,8 @@ def log_softmax(x, axis=-1):
     rounded numbers: float32 logits near 1e3 would keep only 4 digits)."""
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # as PyTorch: an inf
         # logit or all -inf give nan; a logit far below the max gives x - max = -inf
-        s = x - np.max(x, axis=axis, keepdims=True)
-        return s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
+        s = x - np.maximum.reduce(x, axis=axis, keepdims=True)
+        return s - np.log(np.add.reduce(np.exp(s), axis=axis, keepdims=True))
 
 
 defvjp(log_softmax, lambda g, ans, x, axis=-1: g - exp(ans) * sum(g, axis=axis, keepdims=True))
