@@ -11,6 +11,7 @@ import importlib.util
 import json
 import math
 import os
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -19,10 +20,53 @@ import pytest
 
 SCRIPT = Path(__file__).resolve().parent.parent / "examples" / "benchmark.py"
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
+# The ratios and the implementations they divide.
+PAIRS = {"ad_ref": ("autodiff", "reference"), "plain_ref": ("plain", "reference"),
+         "ad_torch": ("autodiff", "torch")}
 
 
 def _positive(x) -> bool:
     return isinstance(x, (int, float)) and math.isfinite(x) and x > 0
+
+
+def check_chunked_timing(c: dict, repeats: int) -> None:
+    """The epoch of config ``c`` was timed in chunks that tile it, each implementation's epoch
+    is the sum of its chunk times, and every ratio is what its chunk times say: per chunk the
+    paired ratio, per repeat the median over the chunks, headline the median over all chunks of
+    all repeats (within the smallest and largest per-chunk ratio)."""
+    bounds, batch = c["chunk_bounds"], c["batch"]
+    assert len(bounds) == c["chunks"] >= 1
+    assert bounds[0][0] == 0 and bounds[-1][1] == c["steps"]
+    # no step skipped or repeated
+    assert all(a[1] == b[0] for a, b in zip(bounds[:-1], bounds[1:], strict=True))
+    assert all(stop > start for start, stop in bounds)
+    if len(bounds) > 1:  # about 1000 rows each
+        assert all(500 <= (stop - start) * batch <= 1500 for start, stop in bounds), bounds
+    chunk_s = c["chunk_seconds"]
+    assert {"autodiff", "reference"} <= set(chunk_s) and "loop" not in chunk_s
+    for name, runs in chunk_s.items():
+        assert len(runs) == repeats and all(len(r) == c["chunks"] for r in runs)
+        assert all(_positive(t) for r in runs for t in r)
+        assert c["seconds"][name] == pytest.approx([sum(r) for r in runs], rel=1e-9)
+    for key, (mine, other) in PAIRS.items():
+        if mine not in chunk_s or other not in chunk_s:
+            assert f"ratio_{key}" not in c
+            continue
+        per_chunk = c[f"ratio_{key}_per_chunk"]
+        assert len(per_chunk) == repeats and all(len(r) == c["chunks"] for r in per_chunk)
+        flat = [x for r in per_chunk for x in r]
+        paired = [a / b for ra, rb in zip(chunk_s[mine], chunk_s[other], strict=True)
+                  for a, b in zip(ra, rb, strict=True)]
+        assert flat == pytest.approx(paired, rel=1e-9)
+        headline = c[f"ratio_{key}"]
+        assert _positive(headline) and min(flat) <= headline <= max(flat)
+        assert headline == pytest.approx(statistics.median(flat), rel=1e-9)
+        per_repeat = c[f"ratio_{key}_per_repeat"]
+        assert per_repeat == pytest.approx([statistics.median(r) for r in per_chunk], rel=1e-9)
+        assert c[f"ratio_{key}_per_repeat_median"] == pytest.approx(statistics.median(per_repeat))
+        of_medians = c[f"ratio_{key}_of_epoch_medians"]
+        assert _positive(of_medians)
+        assert of_medians == pytest.approx(c["median_s"][mine] / c["median_s"][other], rel=1e-9)
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +130,36 @@ def test_training_figures(quick):
             assert len(c["seconds"]["autodiff"]) == 1  # --quick: one repeat
             if torch_ok:
                 assert _positive(c["ratio_ad_torch"])
+            for key in ("ad_ref", "plain_ref") + (("ad_torch",) if torch_ok else ()):
+                assert _positive(c[f"ratio_{key}_of_epoch_medians"])
+                assert all(_positive(x) for x in c[f"ratio_{key}_per_repeat"])
+                assert all(_positive(x) for r in c[f"ratio_{key}_per_chunk"] for x in r)
+            assert c["chunks"] == 1  # 600 rows: one chunk of about 1000
+            check_chunked_timing(c, repeats=1)
+
+
+def test_training_is_timed_in_interleaved_chunks(tmp_path):
+    """3000 rows: three chunks of about 1000 rows per epoch, three repeats; the ratios follow
+    from the chunk times, and the weights still agree with the reference."""
+    out = tmp_path / "bench.json"
+    cmd = [sys.executable, str(SCRIPT), "--quick", "--json", str(out), "--torch-threads", "1",
+           "--skip-scalar", "--skip-chain", "--skip-micro", "--skip-memory", "--allocator",
+           "default", "--dtypes", "float64", "--batch-sizes", "10", "32", "--examples", "3000",
+           "--repeats", "3"]
+    env = {k: v for k, v in os.environ.items() if k not in THREAD_VARS}
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    result = json.loads(out.read_text())
+    configs = result["training"]["default"]["configs"]
+    assert [(c["batch"], c["chunks"]) for c in configs] == [(10, 3), (32, 3)]
+    assert configs[0]["chunk_bounds"] == [[0, 100], [100, 200], [200, 300]]
+    for c in configs:
+        check_chunked_timing(c, repeats=3)
+        assert set(c["chunk_seconds"]) == set(c["median_s"])  # all on the whole epoch
+        for key in ("agreement_after_1_epoch", "agreement_final"):
+            assert all(d <= 1e-10 for d in c[key].values()), c[key]
+    assert "median of the paired per-chunk time ratios" in proc.stdout
+    assert "median of 9 per-chunk ratios" in proc.stdout
 
 
 def test_autodiff_and_reference_end_with_equal_weights(quick):
@@ -147,7 +221,7 @@ def test_other_costs_loop_and_single_allocator(tmp_path):
     cmd = [sys.executable, str(SCRIPT), "--quick", "--json", str(out), "--blas-threads", "1",
            "--skip-torch", "--skip-chain", "--skip-micro", "--skip-memory", "--allocator",
            "default", "--dtypes", "float64", "--batch-sizes", "16", "--cost", "softmax",
-           "--with-loop", "--loop-examples", "64"]
+           "--with-loop", "--loop-examples", "64", "--examples", "2000", "--repeats", "2"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     result = json.loads(out.read_text())
@@ -156,6 +230,9 @@ def test_other_costs_loop_and_single_allocator(tmp_path):
     assert (c["dtype"], c["batch"]) == ("float64", 16)
     assert set(c["median_s"]) == {"autodiff", "reference", "loop"}
     assert all(_positive(v) for v in c["median_s"].values())
+    # the loop, on a subset, runs its whole epoch apart: no chunks, no ratio
+    assert c["chunks"] == 2 and set(c["chunk_seconds"]) == {"autodiff", "reference"}
+    check_chunked_timing(c, repeats=2)
     assert c["agreement_after_1_epoch"]["autodiff"] <= 1e-10
     assert "loop*" in proc.stdout
 
@@ -173,7 +250,8 @@ def bench(monkeypatch):
 
 def training_result(load, per_repeat):
     ratios = {"ratio_ad_ref": 28.4, "ratio_ad_ref_per_repeat": per_repeat,
-              "ratio_ad_ref_per_repeat_median": 28.4}
+              "ratio_ad_ref_per_repeat_median": 28.4, "ratio_ad_ref_of_epoch_medians": 28.6,
+              "ratio_ad_ref_per_chunk": [[r, r, r] for r in per_repeat]}
     config = {"dtype": "float64", "batch": 10, "load": load, **ratios,
               "agreement_after_1_epoch": {"autodiff": 1e-14}}
     return {"meta": {"cpus": 2}, "training": {"default": {"configs": [config]}}}
@@ -192,6 +270,8 @@ def test_a_busy_machine_makes_timings_untrusted_not_missed(bench):
 
     quiet = bench.targets(training_result([0.9, 1.5], [28.0, 28.4, 29.1]))
     assert quiet[0]["status"] == "MISS" and quiet[0]["reason"] is None
+    assert quiet[0]["note"] == ("median of 9 per-chunk ratios; per-repeat median 28.40; "
+                                "ratio of the epoch medians 28.60")
     unsteady = bench.targets(training_result([0.9, 1.5], [1.0, 28.4, 60.0]))
     assert unsteady[0]["status"] == "UNTRUSTED"
     assert unsteady[0]["reason"].startswith("repeats disagree")
