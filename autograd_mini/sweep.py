@@ -63,27 +63,30 @@ def _sweep(
     # handled in ``_visit``, behind this one flag: the loop below runs once per tensor, and in
     # the common case it should test nothing that is off.
     special = want is not None or hooks_on or bool(observers) or create_graph
-    reduce = sum_to if create_graph else sum_to.fun
+    reduce = (lambda gi, shape: sum_to(gi, shape=shape)) if create_graph else sum_to.fun
     found: dict[TensorBase, Any] = {}
     pending: dict[TensorBase, tuple[Any, bool]] = {}
     heap: list[tuple[int, TensorBase]] = []
     push, pop, get = heapq.heappush, heapq.heappop, pending.get
-    for r, g in zip(roots, root_grads, strict=True):
-        prev = get(r)
-        if prev is None:
-            pending[r] = (g, False)
-            push(heap, (-r._seq, r))
-        else:
-            pending[r] = (prev[0] + g, True)
+    if len(roots) > 1:
+        for r, g in zip(roots, root_grads, strict=True):
+            prev = get(r)
+            if prev is None:
+                pending[r] = (g, False)
+                push(heap, (-r._seq, r))
+            else:
+                pending[r] = (prev[0] + g, True)
     # Leaves only add up what reaches them, so unless someone watches the order of the steps,
     # their gradient waits in ``leaves`` and they are visited last (in decreasing creation
     # number, as the heap would): a parameter used all along a graph then does not keep the
     # heap from being empty, and the chain between its uses goes through in hand (below).
     defer_leaves = not observers
     leaves: dict[TensorBase, list] = {}
-    leaf_order: list[TensorBase] | None = None
-    t = pop(heap)[1]
-    g, fresh = pending.pop(t)
+    if heap:
+        t = pop(heap)[1]
+        g, fresh = pending.pop(t)
+    else:  # one root (the usual backward()): it starts in hand
+        t, g, fresh = roots[0], root_grads[0], False
     visited = 0
     while t is not None:
         visited += 1
@@ -93,11 +96,7 @@ def _sweep(
             prim, g, fresh = _visit(t, prim, g, fresh, create_graph, observers, want, through,
                                     found)
         elif prim is None or extra is not None and extra.retains_grad:
-            if fresh and t.grad is None and type(g) is np.ndarray and g.base is None \
-                    and g.dtype is t._data.dtype and g.flags.writeable:
-                t.grad = type(t)._wrap(g)  # a parameter's first gradient: ours, kept as is
-            else:
-                _accumulate_grad(t, g, fresh, False)
+            _accumulate_grad(t, g, fresh, False)
         # When this tensor sends gradient to one input and nothing else is pending, that input
         # is the next to visit: it is kept in hand (``nxt``) instead of going through the dict
         # and the heap. A chain of operations then costs no heap at all — a third of the
@@ -141,7 +140,7 @@ def _sweep(
                     gi = prim.vjp(i)(g, ans, *args, **(params or _NO_PARAMS))
                 shape = a._data.shape
                 if gi.shape != shape:  # undo broadcasting: the only place it is done
-                    gi = reduce(gi, shape=shape)
+                    gi = reduce(gi, shape)
                 if observers:
                     for observer in observers:
                         observer.sent(t, i, a, gi)
@@ -172,13 +171,20 @@ def _sweep(
         elif heap:
             t = pop(heap)[1]
             g, fresh = pending.pop(t)
-        elif leaves:
-            if leaf_order is None:
-                leaf_order = sorted(leaves, key=_creation_number)
-            t = leaf_order.pop()
-            g, fresh = leaves.pop(t)
         else:
             t = None
+    # The leaves, last: they only receive (nothing flows on from them), so their visit is the
+    # accumulation alone — written out here for the usual first gradient of a parameter.
+    for t in sorted(leaves, key=_creation_number, reverse=True) if leaves else ():
+        g, fresh = leaves[t]
+        visited += 1
+        if special:
+            _visit(t, None, g, fresh, create_graph, observers, want, through, found)
+        elif fresh and t.grad is None and type(g) is np.ndarray and g.base is None \
+                and g.dtype is t._data.dtype and g.flags.writeable:
+            t.grad = type(t)._wrap(g)  # ours (computed by a rule of this sweep): kept as is
+        else:
+            _accumulate_grad(t, g, fresh, False)
     after_sweep(visited)
     return found
 

@@ -145,6 +145,8 @@ def _reduction(prim: Primitive) -> Callable[..., Any]:
     """The method ``t.f(axis=None, keepdims=False)`` calling ``prim`` over ``axis``."""
 
     def method(self: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+        if axis is None and not keepdims:  # ``t.sum()``, a cost's last step: the defaults,
+            return record(prim, (self,), _NO_PARAMS)  # so no parameters to pass on and back
         return prim(self, axis=axis, keepdims=keepdims)
 
     method.__name__, method.__doc__ = prim.name, prim.__doc__

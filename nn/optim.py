@@ -9,6 +9,8 @@ import numpy as np
 
 from autograd_mini import Tensor
 
+from .blas import axpy
+
 
 class SGD:
     """w ← w − η·v, where v = μ·v + (∂C/∂w + λ′·w) and ∂C/∂w is ``w.grad``.
@@ -58,32 +60,41 @@ class SGD:
                     p.grad.data.fill(0)
 
     def step(self) -> None:
-        """One update of every parameter that has a gradient (in place, no new arrays)."""
+        """One update of every parameter that has a gradient, in place: ``w ← w − η·v`` as one
+        BLAS axpy (one pass over memory, no temporary: ``nn/blas.py``), else with numpy."""
         for group in self.param_groups:
             lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
             for p in group["params"]:
                 grad = p.grad
                 if grad is None:
                     continue
-                g = grad.data
-                key = id(p)
-                step = self._scratch.get(key)
-                if step is None or step.shape != g.shape:
-                    step = self._scratch[key] = np.empty_like(g)
-                if wd:
-                    np.multiply(p.data, wd, out=step)
-                    step += g
-                    g = step
-                if mu:
-                    v = self._velocity.get(key)
-                    if v is None:
-                        v = self._velocity[key] = np.array(g, copy=True)
-                    else:
-                        v *= mu
-                        v += g
-                    g = v
-                np.multiply(g, lr, out=step)
-                p.data -= step  # (refused while a graph not yet backpropagated holds p)
+                v = grad.data
+                if wd or mu:
+                    v = self._direction(p, v, mu, wd)
+                w = p.data  # (read-only while a graph not yet backpropagated holds p: refused)
+                if not axpy(-lr, v, w):
+                    w -= lr * v  # float16, or values not laid out for BLAS
+                p.data = w  # marks p as changed in place (an older graph then refuses)
+
+    def _direction(self, p: Tensor, g: np.ndarray, mu: float, wd: float) -> np.ndarray:
+        """``v = μ·v + (g + λ′·w)``, the momentum buffer (or ``g + λ′·w`` without momentum)."""
+        key = id(p)
+        if wd:
+            step = self._scratch.get(key)
+            if step is None or step.shape != g.shape or step.dtype != g.dtype:
+                step = self._scratch[key] = np.empty_like(g)
+            np.multiply(p.data, wd, out=step)
+            step += g
+            g = step
+        if mu:
+            v = self._velocity.get(key)
+            if v is None:
+                v = self._velocity[key] = np.array(g, copy=True)
+            else:
+                v *= mu
+                v += g
+            g = v
+        return g
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """The momentum buffers, keyed by parameter position (for checkpoints)."""

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..broadcasting import broadcast_to
 from ..primitive import def_linear, defjvp, defvjp, primitive
 from .elementwise import exp
-from .shapes import broadcast_to, reshape
+from .shapes import reshape
 
 
 def _axis(x, axis):
@@ -31,7 +32,7 @@ def unreduce(g, shape, axis, keepdims):
         for a in sorted(a % len(shape) for a in axes):
             kept.insert(a, 1)
         g = reshape(g, shape=tuple(kept))
-    return broadcast_to(g, shape=shape)
+    return broadcast_to(g, shape=shape)  # (the primitive itself: shape is a tuple already)
 
 
 @primitive("sum")
