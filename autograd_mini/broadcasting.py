@@ -31,7 +31,7 @@ def sum_to(x, shape):
         if x.ndim == 2 and x.dtype.char in "fd":
             # 1ᵀ x as a BLAS product: for a few rows, half the time of numpy's reduction.
             # (Both add the rows one after another, so the rounding is alike.)
-            return np.dot(_ones(x.shape[0], x.dtype), x)
+            return np.dot(ones(x.shape[0], x.dtype), x)
         return np.add.reduce(x, axis=0)
     if lead:
         x = x.sum(axis=tuple(range(lead)))
@@ -42,15 +42,17 @@ def sum_to(x, shape):
 _ONES: dict[tuple, np.ndarray] = {}
 
 
-def _ones(n: int, dtype: np.dtype) -> np.ndarray:
-    """A read-only vector of n ones, made once per length and dtype (a batch size is reused)."""
-    ones = _ONES.get((n, dtype))
-    if ones is None:
-        if len(_ONES) > 64:  # (lengths seen once — the last batch of an epoch — do not pile up)
+def ones(shape: int | tuple, dtype: np.dtype) -> np.ndarray:
+    """A read-only array of ones, made once per shape and dtype: the 1 of ``1ᵀx`` above (a batch
+    size is reused) and the seed of a scalar output's backward pass."""
+    key = (shape, dtype)
+    array = _ONES.get(key)
+    if array is None:
+        if len(_ONES) > 64:  # (shapes seen once — the last batch of an epoch — do not pile up)
             _ONES.clear()
-        ones = _ONES[(n, dtype)] = np.ones(n, dtype)
-        ones.flags.writeable = False
-    return ones
+        array = _ONES[key] = np.ones(shape, dtype)
+        array.flags.writeable = False
+    return array
 
 
 defvjp(broadcast_to, lambda g, ans, x, shape: sum_to(g, shape=x.shape))

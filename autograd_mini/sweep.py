@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .broadcasting import sum_to
+from .broadcasting import ones, sum_to
 from .gc_policy import after_sweep
 from .grad_mode import enable_grad, set_grad_enabled
 from .hooks import run_hooks
@@ -174,15 +174,12 @@ def _sweep(
         else:
             t = None
     # The leaves, last: they only receive (nothing flows on from them), so their visit is the
-    # accumulation alone — written out here for the usual first gradient of a parameter.
+    # accumulation alone.
     for t in sorted(leaves, key=_creation_number, reverse=True) if leaves else ():
         g, fresh = leaves[t]
         visited += 1
         if special:
             _visit(t, None, g, fresh, create_graph, observers, want, through, found)
-        elif fresh and t.grad is None and type(g) is np.ndarray and g.base is None \
-                and g.dtype is t._data.dtype and g.flags.writeable:
-            t.grad = type(t)._wrap(g)  # ours (computed by a rule of this sweep): kept as is
         else:
             _accumulate_grad(t, g, fresh, False)
     after_sweep(visited)
@@ -319,7 +316,7 @@ def _root_grad(t: TensorBase, g: Any, what: str, create_graph: bool) -> Any:
                 f"pass an array of shape {t.shape} holding the gradient of the final scalar with "
                 "respect to this output (ones for a plain sum)."
             )
-        g = _ones(t._data.shape, t._data.dtype)
+        g = ones(t._data.shape, t._data.dtype)
     elif isinstance(g, TensorBase) and create_graph:
         if g.shape != t.shape:
             _as_grad_array(g, t, what)
@@ -327,19 +324,6 @@ def _root_grad(t: TensorBase, g: Any, what: str, create_graph: bool) -> Any:
     else:
         g = _as_grad_array(g, t, what)
     return type(t)._wrap(g) if create_graph else g
-
-
-_ONES: dict[tuple, np.ndarray] = {}
-
-
-def _ones(shape: tuple, dtype: np.dtype) -> np.ndarray:
-    """A read-only array of ones (the seed of a scalar output), made once per shape and dtype."""
-    key = (shape, dtype)
-    ones = _ONES.get(key)
-    if ones is None:
-        ones = _ONES[key] = np.ones(shape, dtype)
-        ones.flags.writeable = False
-    return ones
 
 
 def backward(

@@ -21,7 +21,6 @@ from .primitive import Primitive, record
 from .state import state
 from .sweep import backward as _backward
 from .tensor_base import TensorBase, as_dtype
-from .write_guard import refusal
 
 
 def _flat(args: tuple) -> Any:
@@ -72,7 +71,8 @@ def _in_place(
 ) -> Callable[..., Any]:
     """The operator ``t ∘= x``, as in PyTorch: it changes t's values in place where nothing is
     being recorded — inside ``no_grad()`` (an optimizer's ``w -= lr * w.grad``), or when
-    neither operand requires grad — and stamps t as changed (``write_guard.py``).
+    neither operand requires grad — through ``.data``, so the write guard applies as to any
+    in-place change (``write_guard.py``).
 
     While gradients are recorded, a result of the graph (``h += b`` in a model) becomes the
     recorded ``h ∘ b``, a new tensor bound to the name, so the gradient stays right; a leaf
@@ -90,12 +90,7 @@ def _in_place(
                     f"(w = w {symbol[0]} ...)."
                 )
             return record(prim, (self, other), _NO_PARAMS)
-        op = self._saved_by()
-        if op is not None:
-            raise RuntimeError(refusal(self.describe(), op))
-        data = self._data
-        if type(data) is not np.ndarray:  # a numpy scalar (a 0-d result) is immutable
-            data = self._data = np.array(data)
+        data = self.data  # read-only while a graph still needs the values: the change refused
         value = other._data if isinstance(other, TensorBase) else other
         try:
             change(data, value)  # ndarray's own ``data -= value``
@@ -106,7 +101,7 @@ def _in_place(
                 f"operand of shape {np.shape(value)} ({np.result_type(value)}): the result "
                 f"must keep the tensor's shape and a dtype of its kind"
             ) from None
-        self._stamp_changed()
+        self.data = data  # stamped as changed in place
         return self
 
     method.__doc__ = (

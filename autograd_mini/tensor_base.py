@@ -184,20 +184,12 @@ class TensorBase:
     @data.setter
     def data(self, value: np.ndarray) -> None:
         if value is self._data:  # `t.data -= x` changed the array in place, then set it back
-            extra = self._extra  # (the stamp, written out: an optimizer step runs this)
+            extra = self._extra  # (the stamp, set without the property: optimizers run this)
             if extra is None:
                 extra = self._extra = _Extra()
             extra.version = next(_creation_order)
         else:
             self._data = value if type(value) is np.ndarray else np.asarray(value)
-
-    def _stamp_changed(self) -> None:
-        """Note that the values were changed in place (see ``write_guard.py``): a graph made
-        before now that saved them refuses to be backpropagated."""
-        extra = self._extra
-        if extra is None:
-            extra = self._extra = _Extra()
-        extra.version = next(_creation_order)
 
     def _saved_by(self) -> str | None:
         """The name of an operation whose backward pass still needs this tensor's values: its
